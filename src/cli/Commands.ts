@@ -1,0 +1,86 @@
+/**
+ * `sluice run | check | schema`: the bundled server's command line.
+ *
+ * @since 0.1.0
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as HttpServer from "effect/http/HttpServer"
+import * as Config from "../config/Config.ts"
+import { ConfigError } from "../config/ConfigError.ts"
+import * as Gateway from "../Gateway.ts"
+import * as Logging from "../server/Logging.ts"
+
+const configFlag = Flag.File("config", { mustExist: true }).pipe(
+  Flag.withAlias("c"),
+  Flag.withDescription("gateway config file (KrakenD v3 JSON format)")
+)
+
+const reportConfigError = (error: ConfigError) =>
+  Effect.andThen(
+    Console.error(`${error.issues.length} config error(s):\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`),
+    Effect.fail(error)
+  )
+
+const run = Command.make(
+  "run",
+  {
+    config: configFlag,
+    debug: Flag.Boolean("debug").pipe(
+      Flag.withAlias("d"),
+      Flag.withDefault(false),
+      Flag.withDescription("enable /__debug/ and the access log; log level DEBUG")
+    ),
+    port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.optional, Flag.withDescription("listen port (overrides the config)"))
+  },
+  Effect.fnUntraced(function*({ config: file, debug, port }) {
+    const { config, warnings } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
+    const logging = Logging.layer(config.extra_config["telemetry/logging"], debug)
+    const program = Effect.gen(function*() {
+      for (const w of warnings) yield* Effect.logWarning(`config ${w.path}: ${w.message}`)
+      const serving = Gateway.layer(config, { debug }).pipe(
+        Layer.provideMerge(Gateway.nodeServer(config, { port: Option.getOrUndefined(port) }))
+      )
+      yield* Layer.launch(
+        Layer.effectDiscard(
+          HttpServer.addressFormattedWith((address) =>
+            Effect.logInfo(`${config.name === "" ? "sluice" : config.name} listening on ${address}`)
+          )
+        ).pipe(Layer.provideMerge(serving))
+      )
+    })
+    yield* Effect.provide(program, logging)
+  })
+).pipe(Command.withDescription("run the gateway"))
+
+const check = Command.make(
+  "check",
+  { config: configFlag },
+  Effect.fnUntraced(function*({ config: file }) {
+    const { config, warnings } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
+    yield* Console.log(`Syntax OK! ${config.endpoints.length} endpoint(s)`)
+    if (warnings.length > 0) {
+      yield* Console.log(
+        `${warnings.length} warning(s), not implemented by Sluice yet or ignored:\n${
+          warnings.map((w) => `  ${w.path}: ${w.message}`).join("\n")
+        }`
+      )
+    }
+  })
+).pipe(Command.withDescription("validate a config: exit 0 if it decodes, 1 with every error and its path"))
+
+const schema = Command.make(
+  "schema",
+  {},
+  () => Console.log(JSON.stringify(Config.jsonSchema(), null, 2))
+).pipe(Command.withDescription("print the JSON Schema of the config"))
+
+/** The `sluice` command with its subcommands. */
+export const sluice = Command.make("sluice").pipe(
+  Command.withDescription("Sluice API gateway"),
+  Command.withSubcommands([run, check, schema])
+)

@@ -1,0 +1,147 @@
+/**
+ * Reads a KrakenD v3 JSON config into the typed model `GatewayConfig`: the key check
+ * (`Shape.ts`), Schema decoding, defaults flowing down (`Defaults.ts`) and the validation rules
+ * (`Rules.ts`). Every issue found is reported at once, each with its JSON path.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import { readFile } from "node:fs/promises"
+import { ConfigError, type ConfigIssue, type ConfigWarning } from "./ConfigError.ts"
+import * as BackendSchema from "./BackendSchema.ts"
+import * as Defaults from "./Defaults.ts"
+import * as EndpointSchema from "./EndpointSchema.ts"
+import * as JsonPath from "./JsonPath.ts"
+import * as JsonSchema from "./JsonSchema.ts"
+import * as JsonText from "./JsonText.ts"
+import type * as Model from "./Model.ts"
+import * as Rules from "./Rules.ts"
+import * as SchemaIssues from "./SchemaIssues.ts"
+import * as ServiceSchema from "./ServiceSchema.ts"
+import * as Shape from "./Shape.ts"
+
+/** A decoded config and the non-fatal findings about it. */
+export interface Decoded {
+  readonly config: Model.GatewayConfig
+  readonly warnings: ReadonlyArray<ConfigWarning>
+}
+
+const decodeService = SchemaIssues.decode(ServiceSchema.ServiceHead)
+const decodeEndpoint = SchemaIssues.decode(EndpointSchema.EndpointHead)
+const decodeBackend = SchemaIssues.decode(BackendSchema.Backend)
+
+const fallbackService = decodeService({ version: 3 }, JsonPath.root)
+
+const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * Decodes a parsed config synchronously: the config and its warnings, or every issue found.
+ * Plain function; `decode` is its Effect form.
+ */
+export const decodeResult = (
+  input: unknown
+): { readonly _tag: "Success"; readonly decoded: Decoded } | { readonly _tag: "Failure"; readonly issues: ReadonlyArray<ConfigIssue> } => {
+  if (!isObject(input)) {
+    const got = Array.isArray(input) ? "an array" : input === null ? "null" : typeof input
+    return { _tag: "Failure", issues: [{ path: JsonPath.root, message: `expected a JSON object (the KrakenD config), got ${got}` }] }
+  }
+  const findings: Shape.Findings = { issues: [], warnings: [] }
+  const versionIssues = Rules.version(input["version"])
+  findings.issues.push(...versionIssues)
+  const checked = Shape.check(input, ServiceSchema.shape, JsonPath.root, findings) as Record<string, unknown>
+  if (versionIssues.length > 0) checked["version"] = 3
+
+  const service = decodeService(checked, JsonPath.root)
+  if ("issues" in service) findings.issues.push(...service.issues)
+  const head = "value" in service ? service.value : "value" in fallbackService ? fallbackService.value : undefined
+  if (head === undefined) return { _tag: "Failure", issues: findings.issues }
+  const inherited: Defaults.Inherited = { ...Defaults.inherited(head), host: "value" in service ? head.host : undefined }
+  if ("value" in service) findings.issues.push(...Rules.hostPlaceholders(head.host, "$.host"))
+  const healthPath = head.extra_config.router.health_path
+
+  const rawEndpoints = Array.isArray(checked["endpoints"]) ? checked["endpoints"] as ReadonlyArray<unknown> : []
+  const located: Array<Rules.Located> = []
+  rawEndpoints.forEach((raw, i) => {
+    const path = JsonPath.index("$.endpoints", i)
+    const decoded = decodeEndpoint(raw, path)
+    if ("issues" in decoded) {
+      findings.issues.push(...decoded.issues)
+      return
+    }
+    const head = decoded.value
+    const rawBackends = head.backend ?? []
+    const outputEncoding = head.output_encoding ?? inherited.output_encoding
+    findings.issues.push(
+      ...Rules.backendCount(rawBackends.length, outputEncoding, path),
+      ...Rules.endpointPath(Defaults.withLeadingSlash(head.endpoint), path, healthPath)
+    )
+    const backends: Array<BackendSchema.Backend> = []
+    rawBackends.forEach((rawBackend, j) => {
+      const backendPath = JsonPath.index(JsonPath.key(path, "backend"), j)
+      const backend = decodeBackend(rawBackend, backendPath)
+      if ("issues" in backend) {
+        findings.issues.push(...backend.issues)
+        return
+      }
+      findings.issues.push(...Rules.urlPattern(
+        Defaults.withLeadingSlash(backend.value.url_pattern),
+        Defaults.withLeadingSlash(head.endpoint),
+        JsonPath.key(backendPath, "url_pattern")
+      ))
+      backends.push(backend.value)
+    })
+    if (backends.length < rawBackends.length) return
+    const endpoint = Defaults.endpoint(head, backends, inherited, path, findings)
+    if (endpoint !== undefined) located.push({ path, endpoint })
+  })
+  findings.issues.push(...Rules.duplicates(located), ...Rules.collisions(located))
+
+  if (findings.issues.length > 0 || !("value" in service)) return { _tag: "Failure", issues: findings.issues }
+  return {
+    _tag: "Success",
+    decoded: { config: Defaults.service(service.value, located.map((l) => l.endpoint)), warnings: findings.warnings }
+  }
+}
+
+/** Decodes a parsed KrakenD v3 config (a JSON value) into the model. */
+export const decode = (input: unknown): Effect.Effect<Decoded, ConfigError> =>
+  Effect.suspend(() => {
+    const result = decodeResult(input)
+    return result._tag === "Success"
+      ? Effect.succeed(result.decoded)
+      : Effect.fail(new ConfigError({ issues: result.issues }))
+  })
+
+/** Parses JSON text, as the value or a syntax error message. */
+const parseJson = (text: string): { readonly value: unknown } | { readonly error: string } => {
+  try {
+    return { value: JSON.parse(text) as unknown }
+  } catch (e) {
+    const message = typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
+    return { error: `invalid JSON: ${message}${JsonText.errorLocation(text)}` }
+  }
+}
+
+/** Parses and decodes the text of a JSON config. A syntax error is a `ConfigError` at `$`. */
+export const parse = (text: string): Effect.Effect<Decoded, ConfigError> =>
+  Effect.suspend(() => {
+    const parsed = parseJson(text)
+    return "value" in parsed
+      ? decode(parsed.value)
+      : Effect.fail(new ConfigError({ issues: [{ path: JsonPath.root, message: parsed.error }] }))
+  })
+
+/** Reads, parses and decodes a JSON config file. A missing file is a `ConfigError` at `$`. */
+export const load = (file: string): Effect.Effect<Decoded, ConfigError> =>
+  Effect.tryPromise({
+    try: () => readFile(file, "utf8"),
+    catch: (e) => {
+      const field = (name: string) => typeof e === "object" && e !== null && name in e ? String(e[name as keyof typeof e]) : undefined
+      const reason = field("code") === "ENOENT" ? "no such file" : field("message") ?? String(e)
+      return new ConfigError({ issues: [{ path: JsonPath.root, message: `cannot read config file ${file}: ${reason}` }] })
+    }
+  }).pipe(Effect.flatMap(parse))
+
+/** The JSON Schema (draft 2020-12) of the config file, for editors and `sluice schema`. */
+export const jsonSchema = (): Record<string, unknown> => JsonSchema.make()

@@ -1,0 +1,30 @@
+/**
+ * Config failures: every issue names the JSON path (`$.endpoints[0].backend[1].url_pattern`) and
+ * the rule that failed.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+
+/** One problem found in a config. */
+export interface ConfigIssue {
+  /** JSON path, e.g. `$.endpoints[3].backend[0].url_pattern`. */
+  readonly path: string
+  /** What is wrong, e.g. `placeholder {id} is not a param of the endpoint path /users`. */
+  readonly message: string
+}
+
+/** A non-fatal finding: the gateway starts, but something in the config is not used. */
+export interface ConfigWarning {
+  readonly path: string
+  readonly message: string
+}
+
+/** The config could not be read or decoded. */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly issues: ReadonlyArray<ConfigIssue>
+}> {
+  override get message(): string {
+    return this.issues.map((i) => `${i.path}: ${i.message}`).join("\n")
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Defaults flow down at decode time (KRAKEND-SEMANTICS.md §2.1): service → endpoint → backend.
+ * Turns the decoded JSON objects into the model, so that nothing downstream re-derives them.
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import * as HeaderName from "../proxy/HeaderName.ts"
+import type * as BackendSchema from "./BackendSchema.ts"
+import type * as EndpointSchema from "./EndpointSchema.ts"
+import * as JsonPath from "./JsonPath.ts"
+import type * as Model from "./Model.ts"
+import * as Rules from "./Rules.ts"
+import type * as ServiceSchema from "./ServiceSchema.ts"
+import type * as Shape from "./Shape.ts"
+
+/** What endpoints inherit from the service. */
+export interface Inherited {
+  /** Service hosts; `undefined` when the service object did not decode (no "no host" error then). */
+  readonly host: ReadonlyArray<string> | undefined
+  readonly timeout: Duration.Duration
+  readonly cache_ttl: Duration.Duration
+  readonly output_encoding: Model.OutputEncoding
+}
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
+
+/** `http://` added when there is no scheme, trailing `/` removed (Lura's host sanitizing). */
+export const sanitizeHost = (host: string): string => (SCHEME.test(host) ? host : `http://${host}`).replace(/\/+$/, "")
+
+/** A path with a leading `/`. */
+export const withLeadingSlash = (path: string): string => (path.startsWith("/") ? path : `/${path}`)
+
+/** Header names in canonical form (`x-foo` → `X-Foo`); `*` stays. */
+export const canonicalHeaders = (names: ReadonlyArray<string>): ReadonlyArray<string> =>
+  names.map((name) => (name === "*" ? name : HeaderName.canonical(name)))
+
+const backend = (
+  raw: BackendSchema.Backend,
+  endpoint: Omit<Model.EndpointConfig, "backend">,
+  inherited: Inherited,
+  path: string,
+  findings: Shape.Findings
+): Model.BackendConfig => {
+  findings.issues.push(...Rules.hostPlaceholders(raw.host, JsonPath.key(path, "host")))
+  const hosts = raw.host.length > 0 ? raw.host : inherited.host ?? []
+  if (hosts.length === 0 && inherited.host !== undefined) {
+    findings.issues.push({ path: JsonPath.key(path, "host"), message: "no host: set backend host or service host" })
+  }
+  if (raw.sd === "dns") {
+    findings.warnings.push({
+      path: JsonPath.key(path, "sd"),
+      message: "sd \"dns\" is not implemented by Sluice yet; the hosts are used as written"
+    })
+  }
+  if (raw.sd_scheme !== undefined && raw.sd_scheme !== "http") {
+    findings.warnings.push({
+      path: JsonPath.key(path, "sd_scheme"),
+      message: `sd_scheme ${JSON.stringify(raw.sd_scheme)} is not implemented by Sluice yet; ignored`
+    })
+  }
+  const http = raw.extra_config["backend/http"]
+  return {
+    host: raw.disable_host_sanitize ? hosts : hosts.map(sanitizeHost),
+    url_pattern: withLeadingSlash(raw.url_pattern),
+    method: raw.method ?? endpoint.method,
+    encoding: endpoint.output_encoding === "no-op" ? "no-op" : raw.encoding,
+    allow: raw.allow,
+    deny: raw.deny,
+    mapping: raw.mapping,
+    group: raw.group,
+    target: raw.target,
+    is_collection: raw.is_collection,
+    input_headers: raw.input_headers === undefined ? undefined : canonicalHeaders(raw.input_headers),
+    input_query_strings: raw.input_query_strings,
+    disable_host_sanitize: raw.disable_host_sanitize,
+    timeout: endpoint.timeout,
+    concurrent_calls: endpoint.concurrent_calls,
+    extra_config: {
+      "backend/http": http === undefined
+        ? undefined
+        : { return_error_code: http.return_error_code, return_error_details: http.return_error_details }
+    }
+  }
+}
+
+const proxyOptions = (
+  raw: EndpointSchema.EndpointHead["extra_config"]["proxy"],
+  path: string,
+  findings: Shape.Findings
+): Model.EndpointProxyOptions | undefined => {
+  if (raw === undefined) return undefined
+  if (raw.strategy !== undefined && raw.strategy !== "sequential") {
+    findings.warnings.push({
+      path: JsonPath.key(JsonPath.key(JsonPath.key(path, "extra_config"), "proxy"), "strategy"),
+      message: `strategy ${JSON.stringify(raw.strategy)} is not implemented by Sluice yet; ignored`
+    })
+  }
+  return { sequential: raw.sequential || raw.strategy === "sequential" }
+}
+
+/**
+ * The endpoint with the service defaults applied, and its backends with the endpoint's. Returns
+ * `undefined` when it has no backend (`Rules.backendCount` reports it).
+ */
+export const endpoint = (
+  raw: EndpointSchema.EndpointHead,
+  backends: ReadonlyArray<BackendSchema.Backend>,
+  inherited: Inherited,
+  path: string,
+  findings: Shape.Findings
+): Model.EndpointConfig | undefined => {
+  const head: Omit<Model.EndpointConfig, "backend"> = {
+    endpoint: withLeadingSlash(raw.endpoint),
+    method: raw.method,
+    timeout: raw.timeout ?? inherited.timeout,
+    cache_ttl: raw.cache_ttl ?? inherited.cache_ttl,
+    concurrent_calls: raw.concurrent_calls,
+    input_headers: canonicalHeaders(raw.input_headers),
+    input_query_strings: raw.input_query_strings,
+    output_encoding: raw.output_encoding ?? inherited.output_encoding,
+    extra_config: { proxy: proxyOptions(raw.extra_config.proxy, path, findings) }
+  }
+  const [first, ...rest] = backends.map((b, j) =>
+    backend(b, head, inherited, JsonPath.index(JsonPath.key(path, "backend"), j), findings)
+  )
+  return first === undefined ? undefined : { ...head, backend: [first, ...rest] }
+}
+
+/** What the service passes down, from the decoded service object. */
+export const inherited = (service: ServiceSchema.ServiceHead): Inherited => ({
+  host: service.host,
+  timeout: service.timeout,
+  cache_ttl: service.cache_ttl,
+  output_encoding: service.output_encoding
+})
+
+/** The model of the service, given its endpoints. */
+export const service = (
+  raw: ServiceSchema.ServiceHead,
+  endpoints: ReadonlyArray<Model.EndpointConfig>
+): Model.GatewayConfig => ({
+  version: 3,
+  name: raw.name,
+  port: raw.port,
+  listen_ip: raw.listen_ip,
+  host: raw.host.map(sanitizeHost),
+  timeout: raw.timeout,
+  cache_ttl: raw.cache_ttl,
+  output_encoding: raw.output_encoding,
+  plugin: raw.plugin,
+  debug_endpoint: raw.debug_endpoint,
+  echo_endpoint: raw.echo_endpoint,
+  read_timeout: raw.read_timeout,
+  read_header_timeout: raw.read_header_timeout,
+  write_timeout: raw.write_timeout,
+  idle_timeout: raw.idle_timeout,
+  max_header_bytes: raw.max_header_bytes,
+  max_shutdown_wait_time: raw.max_shutdown_wait_time,
+  dialer_timeout: raw.dialer_timeout,
+  response_header_timeout: raw.response_header_timeout,
+  idle_connection_timeout: raw.idle_connection_timeout,
+  max_idle_connections_per_host: raw.max_idle_connections_per_host,
+  disable_keep_alives: raw.disable_keep_alives,
+  disable_compression: raw.disable_compression,
+  endpoints,
+  extra_config: { router: raw.extra_config.router, "telemetry/logging": raw.extra_config["telemetry/logging"] }
+})

@@ -1,0 +1,159 @@
+/**
+ * The typed gateway model. The KrakenD v3 JSON config decodes into it (see `Config.ts`) and the
+ * TypeScript builder produces it. Keys keep the KrakenD spelling so that a reader of the KrakenD
+ * docs finds every field; defaults have already flowed down (service → endpoint → backend), so
+ * nothing downstream re-derives them. Durations are `Duration` values.
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+
+/** HTTP methods an endpoint or a backend can use. */
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+/** How a backend response is decoded (`encoding`). */
+export type BackendEncoding = "json" | "safejson" | "string" | "no-op" | "xml" | "rss"
+
+/** How an endpoint renders its response (`output_encoding`). */
+export type OutputEncoding = "json" | "json-collection" | "string" | "no-op" | "xml" | "yaml" | "negotiate"
+
+/** `extra_config.router` (service level). Every field has its default applied. */
+export interface RouterOptions {
+  readonly return_error_msg: boolean
+  readonly disable_redirect_trailing_slash: boolean
+  readonly disable_redirect_fixed_path: boolean
+  readonly disable_handle_method_not_allowed: boolean
+  readonly remove_extra_slash: boolean
+  readonly disable_path_decoding: boolean
+  readonly auto_options: boolean
+  readonly disable_health: boolean
+  readonly health_path: string
+  readonly hide_version_header: boolean
+  readonly disable_access_log: boolean
+  readonly logger_skip_paths: ReadonlyArray<string>
+  /** Use `remote_ip_headers` when resolving the client IP (gin's ForwardedByClientIP). */
+  readonly forwarded_by_client_ip: boolean
+  readonly remote_ip_headers: ReadonlyArray<string>
+  /** CIDRs or IPs whose forwarding headers are trusted. Empty: none trusted. */
+  readonly trusted_proxies: ReadonlyArray<string>
+  /** Custom JSON bodies for the 404 / 405 answers. */
+  readonly error_body: { readonly "404"?: unknown; readonly "405"?: unknown }
+}
+
+/** `extra_config["telemetry/logging"]` (service level). */
+export interface LoggingOptions {
+  readonly level: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL"
+  readonly prefix: string
+  readonly stdout: boolean
+  readonly syslog: boolean
+  readonly format: "default" | "logstash" | "custom"
+}
+
+/** `extra_config["backend/http"]` (backend level). */
+export interface BackendHttpOptions {
+  /** Pass a failing single backend's status code to the client. */
+  readonly return_error_code: boolean
+  /** Turn a failing backend into data under `error_<alias>` instead of an error. */
+  readonly return_error_details: string | undefined
+}
+
+/** Service level `extra_config` namespaces that Sluice implements. */
+export interface ServiceExtraConfig {
+  readonly router: RouterOptions
+  readonly "telemetry/logging": LoggingOptions | undefined
+}
+
+/** Endpoint level `extra_config` namespaces that Sluice implements. */
+export interface EndpointExtraConfig {
+  readonly proxy: EndpointProxyOptions | undefined
+}
+
+/** `extra_config.proxy` at endpoint level (the keys Sluice implements so far). */
+export interface EndpointProxyOptions {
+  readonly sequential: boolean
+}
+
+/** Backend level `extra_config` namespaces that Sluice implements. */
+export interface BackendExtraConfig {
+  readonly "backend/http": BackendHttpOptions | undefined
+}
+
+/** One backend of an endpoint, with the endpoint's defaults applied. */
+export interface BackendConfig {
+  /** Hosts, sanitized (`http://` added when no scheme, unless `disable_host_sanitize`). */
+  readonly host: ReadonlyArray<string>
+  /** Path (and optional query) template with `{param}` placeholders. */
+  readonly url_pattern: string
+  readonly method: Method
+  readonly encoding: BackendEncoding
+  readonly allow: ReadonlyArray<string>
+  readonly deny: ReadonlyArray<string>
+  readonly mapping: Readonly<Record<string, string>>
+  readonly group: string | undefined
+  readonly target: string | undefined
+  readonly is_collection: boolean
+  /** Backend level header allowlist (canonical names); `undefined` when not set. */
+  readonly input_headers: ReadonlyArray<string> | undefined
+  /** Backend level query allowlist; `undefined` when not set. */
+  readonly input_query_strings: ReadonlyArray<string> | undefined
+  readonly disable_host_sanitize: boolean
+  /** Copied from the endpoint (KrakenD has no backend timeout key). */
+  readonly timeout: Duration.Duration
+  /** Copied from the endpoint. */
+  readonly concurrent_calls: number
+  readonly extra_config: BackendExtraConfig
+}
+
+/** One endpoint, with the service defaults applied. */
+export interface EndpointConfig {
+  /** Path with a leading `/`, params written `{name}`. */
+  readonly endpoint: string
+  readonly method: Method
+  readonly backend: readonly [BackendConfig, ...Array<BackendConfig>]
+  readonly timeout: Duration.Duration
+  readonly cache_ttl: Duration.Duration
+  readonly concurrent_calls: number
+  /** Canonical header names; empty means the default list (`Content-Type`). `*` = all. */
+  readonly input_headers: ReadonlyArray<string>
+  /** Exact query names; `*` = all. */
+  readonly input_query_strings: ReadonlyArray<string>
+  readonly output_encoding: OutputEncoding
+  readonly extra_config: EndpointExtraConfig
+}
+
+/** `plugin` at the root: where plugin modules are loaded from. */
+export interface PluginFolder {
+  readonly folder: string
+  readonly pattern: string
+}
+
+/** The whole gateway. */
+export interface GatewayConfig {
+  readonly version: 3
+  readonly name: string
+  readonly port: number
+  readonly listen_ip: string
+  readonly host: ReadonlyArray<string>
+  readonly timeout: Duration.Duration
+  readonly cache_ttl: Duration.Duration
+  readonly output_encoding: OutputEncoding
+  readonly plugin: PluginFolder | undefined
+  readonly debug_endpoint: boolean
+  readonly echo_endpoint: boolean
+  /** HTTP server settings (Node server limits). `undefined` = Sluice's safe default. */
+  readonly read_timeout: Duration.Duration | undefined
+  readonly read_header_timeout: Duration.Duration | undefined
+  readonly write_timeout: Duration.Duration | undefined
+  readonly idle_timeout: Duration.Duration | undefined
+  readonly max_header_bytes: number | undefined
+  readonly max_shutdown_wait_time: Duration.Duration | undefined
+  /** HTTP transport settings (the backend client). */
+  readonly dialer_timeout: Duration.Duration | undefined
+  readonly response_header_timeout: Duration.Duration | undefined
+  readonly idle_connection_timeout: Duration.Duration | undefined
+  readonly max_idle_connections_per_host: number
+  readonly disable_keep_alives: boolean
+  readonly disable_compression: boolean
+  readonly endpoints: ReadonlyArray<EndpointConfig>
+  readonly extra_config: ServiceExtraConfig
+}

@@ -1,0 +1,125 @@
+/**
+ * Output renders (lura `router/gin/render.go`, `output_encoding`): a `ProxyResponse` plus the
+ * router's response head become an `HttpServerResponse`. Non-`no-op` renders always answer
+ * 200; `no-op` answers the backend's status and headers and streams its body.
+ *
+ * @since 0.1.0
+ */
+import * as Cookies from "effect/http/Cookies"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type { OutputEncoding } from "../config/Model.ts"
+import type { Headers, ProxyResponse } from "../proxy/Proxy.ts"
+
+/** Response headers (single values) and cookies (`Set-Cookie` lines kept one by one). */
+export interface Head {
+  readonly headers: Readonly<Record<string, string>>
+  readonly cookies: Cookies.Cookies
+}
+
+/** Renders one response. */
+export type Renderer = (response: ProxyResponse, head: Head) => HttpServerResponse.HttpServerResponse
+
+/** `application/json; charset=utf-8`. */
+export const jsonContentType = "application/json; charset=utf-8"
+
+/** `text/plain; charset=utf-8`. */
+export const textContentType = "text/plain; charset=utf-8"
+
+/** Response headers never copied from a backend's metadata (hop-by-hop and framing). */
+const notCopied: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "content-length"
+])
+
+/**
+ * Merges `metadata.headers` under the router's own `headers` (the router's win). Repeated
+ * values are joined with `, `, except `Set-Cookie` whose lines become cookies.
+ */
+export const withMetadata = (metadata: Headers, headers: Readonly<Record<string, string>>): Head => {
+  const out: Record<string, string> = {}
+  let cookies = Cookies.empty
+  for (const name of Object.keys(metadata)) {
+    const lower = name.toLowerCase()
+    const values = metadata[name]!
+    if (notCopied.has(lower) || values.length === 0) continue
+    if (lower === "set-cookie") cookies = Cookies.merge(cookies, Cookies.fromSetCookie(values))
+    else out[lower] = values.join(", ")
+  }
+  for (const name of Object.keys(headers)) out[name.toLowerCase()] = headers[name]!
+  return { headers: out, cookies }
+}
+
+/** `true` when `data` has at least one key. */
+export const hasData = (data: Readonly<Record<string, unknown>>): boolean => {
+  for (const _ in data) return true
+  return false
+}
+
+/** `json`: `data` as JSON, `{}` when empty. */
+export const json: Renderer = (response, head) =>
+  HttpServerResponse.text(hasData(response.data) ? JSON.stringify(response.data) : "{}", {
+    headers: head.headers,
+    cookies: head.cookies,
+    contentType: jsonContentType
+  })
+
+/** `json-collection`: `data.collection` as a JSON array, `[]` when missing or not an array. */
+export const jsonCollection: Renderer = (response, head) => {
+  const collection = response.data["collection"]
+  return HttpServerResponse.text(Array.isArray(collection) ? JSON.stringify(collection) : "[]", {
+    headers: head.headers,
+    cookies: head.cookies,
+    contentType: jsonContentType
+  })
+}
+
+/** `string`: `data.content` as text, empty when missing or not a string. */
+export const string: Renderer = (response, head) => {
+  const content = response.data["content"]
+  return HttpServerResponse.text(typeof content === "string" ? content : "", {
+    headers: head.headers,
+    cookies: head.cookies,
+    contentType: textContentType
+  })
+}
+
+/**
+ * `no-op`: the backend's status, the head (built by the router from `metadata.headers`) and
+ * the raw body stream piped to the client. A response without a stream is a 500.
+ */
+export const noop: Renderer = (response, head) =>
+  response.io === undefined
+    ? HttpServerResponse.empty({ status: 500, headers: head.headers })
+    : HttpServerResponse.raw(response.io, {
+      status: response.metadata.status,
+      headers: head.headers,
+      cookies: head.cookies
+    })
+
+/** The renderer of an `output_encoding`, chosen once per endpoint. */
+export const make = (encoding: OutputEncoding): Renderer => {
+  switch (encoding) {
+    case "json":
+      return json
+    case "json-collection":
+      return jsonCollection
+    case "string":
+      return string
+    case "no-op":
+      return noop
+    // TODO(encodings issue): xml (krakend-xml, root `<doc>`), yaml, and negotiate (by `Accept`:
+    // xml → xml, text/plain or yaml → YAML, otherwise json) render as json until then.
+    case "xml":
+    case "yaml":
+    case "negotiate":
+      return json
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Sluice: an API gateway core on Effect that reads the KrakenD v3 config format.
+ *
+ * @example
+ * ```ts
+ * import { Config, Gateway } from "sluice"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ *
+ * const program = Effect.gen(function* () {
+ *   const { config } = yield* Config.load("gateway.json")
+ *   yield* Layer.launch(Gateway.layer(config).pipe(Layer.provide(Gateway.nodeServer(config))))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+
+/** Decode, load and describe gateway configs (`decode`, `parse`, `load`, `jsonSchema`). */
+export * as Config from "./config/Config.ts"
+/** The typed gateway model (`GatewayConfig`, `EndpointConfig`, `BackendConfig`, ...). */
+export type * from "./config/Model.ts"
+/** Config failures with JSON paths. */
+export { ConfigError, type ConfigIssue, type ConfigWarning } from "./config/ConfigError.ts"
+/** Build and serve a gateway (`makeApp`, `layer`, `nodeServer`). */
+export * as Gateway from "./Gateway.ts"
+/** The proxy pipe's types (`Proxy`, `ProxyRequest`, `ProxyResponse`, `Middleware`). */
+export type { Headers, Middleware, Proxy, ProxyRequest, ProxyResponse, Query, ResponseMetadata } from "./proxy/Proxy.ts"
+/** Typed failures of the proxy pipe. */
+export { BackendError, DeadlineError, MergeError, ModifierError, type ProxyError } from "./proxy/ProxyError.ts"
+/** Sluice's version. */
+export { version } from "./Version.ts"

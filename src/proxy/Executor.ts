@@ -1,0 +1,219 @@
+/**
+ * The default executor: one undici request in an `Effect.callback`, bounded by the request's
+ * `deadline` with one native timer and an `AbortController` (EFFECT4.md §8). Interruption aborts
+ * the upstream request, so the backend sees its request closed. Redirects are followed like Go's
+ * client; gzip/deflate bodies are decoded for buffered encodings, with the size limit applied to
+ * the decompressed size too. Every undici failure becomes a typed `BackendError`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type { IncomingHttpHeaders } from "node:http"
+import type { Readable } from "node:stream"
+import * as Zlib from "node:zlib"
+import type { Agent, Dispatcher } from "undici"
+import type { BackendConfig, GatewayConfig } from "../config/Model.ts"
+import type { ProxyRequest } from "./Proxy.ts"
+import { BackendError, type BackendErrorReason } from "./ProxyError.ts"
+import type { TransportOptions } from "./Transport.ts"
+
+/** What the executor hands to the status handler and the decoder. */
+export interface RawResponse {
+  readonly status: number
+  /** Response headers as undici gives them (lower-case names). */
+  readonly headers: IncomingHttpHeaders
+  /** The whole (decompressed) body, for buffered encodings. */
+  readonly body: Uint8Array | undefined
+  /** The live body stream, for `no-op`. */
+  readonly stream: Readable | undefined
+}
+
+/** A backend call: request in, raw response out. */
+export type Executor = (req: ProxyRequest) => Effect.Effect<RawResponse, BackendError>
+
+/** Request headers never forwarded (hop-by-hop, RFC 9110 §7.6.1, plus what undici computes). */
+export const hopByHop: ReadonlySet<string> = new Set([
+  "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection",
+  "proxy-authorization", "proxy-authenticate", "host", "content-length"
+])
+
+const crossOriginSensitive: ReadonlySet<string> = new Set(["authorization", "cookie", "cookie2", "proxy-authorization", "www-authenticate"])
+const contentHeaders: ReadonlySet<string> = new Set(["content-type", "content-length", "content-encoding", "content-language", "content-location"])
+
+const MAX_REDIRECTS = 10
+
+/** Options of one backend's executor, resolved when the pipe is built. */
+export interface ExecutorOptions {
+  /** `METHOD url_pattern`, for errors. */
+  readonly name: string
+  /** Read the whole body (decoded encodings) or hand out the stream (`no-op`). */
+  readonly buffer: boolean
+  /** Add `Accept-Encoding: gzip` when the request has none. */
+  readonly acceptGzip: boolean
+  readonly maxResponseSize: number
+  readonly keepAlive: boolean
+}
+
+/** Executor options for a backend. */
+export const optionsFor = (backend: BackendConfig, service: GatewayConfig, transport: TransportOptions): ExecutorOptions => ({
+  name: `${backend.method} ${backend.url_pattern}`,
+  buffer: backend.encoding !== "no-op",
+  acceptGzip: backend.encoding !== "no-op" && !service.disable_compression,
+  maxResponseSize: transport.maxResponseSize,
+  keepAlive: transport.keepAlive
+})
+
+type Outcome = { readonly _tag: "ok"; readonly value: RawResponse } | { readonly _tag: "err"; readonly reason: BackendErrorReason; readonly message: string; readonly cause?: unknown }
+
+const fail = (reason: BackendErrorReason, message: string, cause?: unknown): Outcome => ({ _tag: "err", reason, message, cause })
+
+const errorCode = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined
+
+const classify = (e: unknown, timedOut: boolean): Outcome => {
+  if (timedOut) return fail("Timeout", "the request deadline passed", e)
+  const code = errorCode(e)
+  switch (code) {
+    case "UND_ERR_RES_EXCEEDED_MAX_SIZE":
+    case "ERR_BUFFER_TOO_LARGE":
+      return fail("TooLarge", "the response exceeded the maximum response size", e)
+    case "UND_ERR_CONNECT_TIMEOUT":
+    case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT":
+      return fail("Timeout", `backend timeout (${code})`, e)
+    case "Z_DATA_ERROR":
+    case "Z_BUF_ERROR":
+      return fail("Decode", "invalid compressed body", e)
+    default:
+      return fail("Transport", e instanceof Error ? e.message : String(e), e)
+  }
+}
+
+/** Splits an absolute URL into origin and path (the path always starts with `/`). */
+export const splitUrl = (url: string): readonly [origin: string, path: string] => {
+  const scheme = url.indexOf("://")
+  const slash = url.indexOf("/", scheme === -1 ? 0 : scheme + 3)
+  const query = url.indexOf("?", scheme === -1 ? 0 : scheme + 3)
+  const cut = slash === -1 ? query : query === -1 ? slash : Math.min(slash, query)
+  if (cut === -1) return [url, "/"]
+  const path = url.slice(cut)
+  return [url.slice(0, cut), path.startsWith("/") ? path : "/" + path]
+}
+
+const buildHeaders = (req: ProxyRequest, acceptGzip: boolean): Array<string> => {
+  const out: Array<string> = []
+  let hasAcceptEncoding = false
+  for (const name in req.headers) {
+    const lower = name.toLowerCase()
+    if (hopByHop.has(lower)) continue
+    if (lower === "accept-encoding") hasAcceptEncoding = true
+    for (const v of req.headers[name]!) out.push(name, v)
+  }
+  if (acceptGzip && !hasAcceptEncoding) out.push("Accept-Encoding", "gzip")
+  return out
+}
+
+const stripHeaders = (headers: Array<string>, drop: (lower: string) => boolean): Array<string> => {
+  const out: Array<string> = []
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!drop(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!)
+  }
+  return out
+}
+
+const firstHeader = (h: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = h[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+const inflate = (body: Uint8Array, encoding: string, limit: number): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => {
+    const done = (err: Error | null, out: Buffer) => (err === null ? resolve(out) : reject(err))
+    const opts = { maxOutputLength: limit, finishFlush: Zlib.constants.Z_SYNC_FLUSH }
+    if (encoding === "deflate") Zlib.inflate(body, opts, done)
+    else Zlib.gunzip(body, opts, done)
+  })
+
+const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308
+
+/**
+ * Builds the executor of one backend over the shared dispatcher.
+ */
+export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
+  const { acceptGzip, buffer, maxResponseSize, name } = options
+  const reset = !options.keepAlive
+  return (req) =>
+    Effect.callback<RawResponse, BackendError>((resume) => {
+      const ac = new AbortController()
+      let timedOut = false
+      let finished = false
+      const remaining = req.deadline - Date.now()
+      const timer = setTimeout(() => {
+        timedOut = true
+        ac.abort()
+      }, Math.max(1, remaining))
+      const settle = (o: Outcome) => {
+        if (finished) return
+        finished = true
+        if (o._tag === "ok") resume(Effect.succeed(o.value))
+        else {
+          clearTimeout(timer)
+          resume(Effect.fail(new BackendError({ reason: o.reason, backend: name, message: o.message, cause: o.cause })))
+        }
+      }
+      if (req.url === undefined) {
+        settle(fail("InvalidUrl", "no backend URL was selected"))
+        return
+      }
+      if (remaining <= 0) {
+        timedOut = true
+        settle(fail("Timeout", "the request deadline passed"))
+        return
+      }
+      run(req.url, req.method, buildHeaders(req, acceptGzip), req.body, 0).then(settle, (e: unknown) => settle(classify(e, timedOut)))
+      return Effect.sync(() => {
+        finished = true
+        clearTimeout(timer)
+        ac.abort()
+      })
+
+      async function run(url: string, method: string, headers: Array<string>, body: Uint8Array | undefined, hops: number): Promise<Outcome> {
+        const [origin, path] = splitUrl(url)
+        const opts: Dispatcher.RequestOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, signal: ac.signal, reset }
+        if (body !== undefined && body.byteLength > 0) opts.body = body
+        const r = await dispatcher.request(opts)
+        const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
+        if (location !== undefined) {
+          await r.body.dump().catch(() => undefined)
+          if (hops >= MAX_REDIRECTS) return fail("Transport", `stopped after ${MAX_REDIRECTS} redirects`)
+          let next: URL
+          try {
+            next = new URL(location, url)
+          } catch {
+            return fail("Transport", "invalid redirect location")
+          }
+          if (next.protocol !== "http:" && next.protocol !== "https:") return fail("Transport", "unsupported redirect scheme")
+          const toGet = r.statusCode !== 307 && r.statusCode !== 308 && method !== "HEAD"
+          const crossOrigin = next.origin !== origin
+          const nextHeaders = toGet || crossOrigin
+            ? stripHeaders(headers, (h) => (crossOrigin && crossOriginSensitive.has(h)) || (toGet && contentHeaders.has(h)))
+            : headers
+          next.hash = ""
+          return run(next.href, toGet ? "GET" : method, nextHeaders, toGet ? undefined : body, hops + 1)
+        }
+        if (!buffer) {
+          const stream = r.body
+          stream.on("error", () => undefined)
+          stream.once("close", () => clearTimeout(timer))
+          return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream } }
+        }
+        const raw = await r.body.bytes()
+        clearTimeout(timer)
+        const encoding = firstHeader(r.headers, "content-encoding")?.trim().toLowerCase()
+        const decoded = encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate"
+          ? await inflate(raw, encoding, maxResponseSize)
+          : raw
+        return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: decoded, stream: undefined } }
+      }
+    })
+}

@@ -1,0 +1,72 @@
+/**
+ * Host selection (KrakenD's load balancer): round-robin over the backend `host[]`, then the final
+ * URL = host + path (+ `?query`). The URL is checked before anything is dispatched: its origin
+ * must be the chosen host's origin, its path must start with the host's own path prefix, and it
+ * must carry no `.`/`..` segment that the `url_pattern` did not write (RELIABILITY C8, C9).
+ * Otherwise the call fails with `BackendError("InvalidUrl")`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type { BackendConfig } from "../config/Model.ts"
+import type { Middleware, Query } from "./Proxy.ts"
+import { BackendError } from "./ProxyError.ts"
+import * as UrlPattern from "./UrlPattern.ts"
+
+interface Host {
+  readonly base: string
+  readonly origin: string
+  readonly prefix: string
+}
+
+const parseHost = (host: string): Host | undefined => {
+  try {
+    const u = new URL(host)
+    return { base: host, origin: u.origin, prefix: u.pathname.replace(/\/+$/, "") }
+  } catch {
+    return undefined
+  }
+}
+
+/** Encodes query pairs (`encodeURIComponent` on names and values, original order kept). */
+export const encodeQuery = (query: Query): string => {
+  let out = ""
+  for (const [name, value] of query) {
+    out += (out === "" ? "" : "&") + encodeURIComponent(name) + "=" + encodeURIComponent(value)
+  }
+  return out
+}
+
+/** Checks a final URL against the host it was built on. */
+export const check = (url: string, host: Host, path: string, allowedDots: number): string | undefined => {
+  if (UrlPattern.countDotSegments(path) > allowedDots) return "dot segment in the backend path"
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return "unparsable backend URL"
+  }
+  if (u.origin !== host.origin) return "the backend URL origin changed"
+  if (!u.pathname.startsWith(host.prefix)) return "the backend URL left the host path prefix"
+  return undefined
+}
+
+/** The host selection of one backend. */
+export const make = (backend: BackendConfig): Middleware => {
+  const name = `${backend.method} ${backend.url_pattern}`
+  const hosts = backend.host.map(parseHost)
+  const q = backend.url_pattern.indexOf("?")
+  const allowedDots = UrlPattern.countDotSegments(q === -1 ? backend.url_pattern : backend.url_pattern.slice(0, q))
+  let counter = 0
+  const fail = (message: string) => Effect.fail(new BackendError({ reason: "InvalidUrl", backend: name, message }))
+  return (next) => (req) => {
+    if (hosts.length === 0) return fail("no hosts available")
+    const host = hosts.length === 1 ? hosts[0] : hosts[counter++ % hosts.length]
+    if (counter > 0x3fffffff) counter = 0
+    if (host === undefined) return fail("invalid backend host")
+    const query = req.query.length === 0 ? "" : "?" + encodeQuery(req.query)
+    const url = host.base + req.path + query
+    const problem = check(url, host, req.path, allowedDots)
+    return problem === undefined ? next({ ...req, url }) : fail(problem)
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The three function types of the proxy pipe (Lura's `proxy/proxy.go`): a `Proxy` answers a
+ * `ProxyRequest`, a `Middleware` wraps a `Proxy`, a `BackendFactory` builds the terminal `Proxy`
+ * of one backend. Stages are built once, when the pipe is built; the finished `Proxy` needs no
+ * services per request.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import type { Readable } from "node:stream"
+import type { ProxyError } from "./ProxyError.ts"
+
+/** Header map: canonical names (`X-Foo-Bar`) to every value, in order. */
+export type Headers = Readonly<Record<string, ReadonlyArray<string>>>
+
+/** Query pairs in their original order (repeated names kept). */
+export type Query = ReadonlyArray<readonly [name: string, value: string]>
+
+/**
+ * The request that flows through the proxy pipe. Immutable: a stage that changes it builds a
+ * new one (`{ ...req, path }`).
+ */
+export interface ProxyRequest {
+  readonly method: string
+  /**
+   * At endpoint level the client path; after the request builder the backend path (the filled
+   * `url_pattern`, without its query).
+   */
+  readonly path: string
+  /** The full backend URL once a host was selected; `undefined` before. */
+  readonly url: string | undefined
+  /** Forwarded query pairs (filtered by `input_query_strings`). */
+  readonly query: Query
+  /** Path params, first letter upper-cased like KrakenD (`{id}` → `Id`). */
+  readonly params: Readonly<Record<string, string>>
+  /** Forwarded headers (filtered by `input_headers`, hop-by-hop removed, X-Forwarded-* set). */
+  readonly headers: Headers
+  /** Request body bytes, `undefined` when the request has none. */
+  readonly body: Uint8Array | undefined
+  /** Absolute deadline (epoch ms) of this request; backends abort their call when it passes. */
+  readonly deadline: number
+  /** Resolved client IP. */
+  readonly clientIp: string
+}
+
+/** Status and headers of a backend answer, kept for `no-op` and for response modifiers. */
+export interface ResponseMetadata {
+  readonly status: number
+  readonly headers: Headers
+}
+
+/** The answer that flows back up the pipe. Partial success is data, not a failure. */
+export interface ProxyResponse {
+  /** Decoded and formatted data (null-prototype objects are fine). */
+  readonly data: Readonly<Record<string, unknown>>
+  /** `false` when any part failed, timed out or carried error details. */
+  readonly isComplete: boolean
+  readonly metadata: ResponseMetadata
+  /** The raw body stream of a `no-op` backend; `undefined` otherwise. */
+  readonly io: Readable | undefined
+  /** The errors of the parts that failed (a partial response), in declaration order. */
+  readonly errors: ReadonlyArray<ProxyError>
+}
+
+/** A pipe: request in, response or typed error out. */
+export type Proxy = (req: ProxyRequest) => Effect.Effect<ProxyResponse, ProxyError>
+
+/** A stage of the pipe: wraps the next `Proxy`. */
+export type Middleware = (next: Proxy) => Proxy
+
+/** The identity stage: what an unconfigured stage returns. */
+export const identity: Middleware = (next) => next
+
+/** Empty header map. */
+export const emptyHeaders: Headers = Object.freeze(Object.create(null) as Record<string, ReadonlyArray<string>>)
+
+/** A successful response with `data`. */
+export const response = (
+  data: Readonly<Record<string, unknown>>,
+  isComplete = true,
+  metadata: ResponseMetadata = { status: 200, headers: emptyHeaders }
+): ProxyResponse => ({ data, isComplete, metadata, io: undefined, errors: [] })

@@ -1,0 +1,58 @@
+/**
+ * Status handling (Lura's `transport/http/client/status.go`). For decoded encodings only 200 and
+ * 201 are success; anything else is `BackendError("Status")` carrying the status, the body and
+ * the content type (`exposeStatus` from `backend/http.return_error_code`). With
+ * `backend/http.return_error_details: "<alias>"` the failure becomes data instead:
+ * `{ "error_<alias>": { http_status_code, http_body, http_body_encoding } }`, incomplete, with the
+ * backend status in the metadata (details wins when both flags are set). `no-op`: no check.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type { BackendConfig } from "../config/Model.ts"
+import type { RawResponse } from "./Executor.ts"
+import * as Proxy from "./Proxy.ts"
+import { BackendError } from "./ProxyError.ts"
+
+/** Turns a raw response into a `ProxyResponse` (the decoder and the formatter). */
+export type Parser = (raw: RawResponse) => Effect.Effect<Proxy.ProxyResponse, BackendError>
+
+const text = (body: Uint8Array | undefined): string =>
+  body === undefined ? "" : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8")
+
+const contentType = (raw: RawResponse): string => {
+  const v = raw.headers["content-type"]
+  return (Array.isArray(v) ? v[0] : v) ?? ""
+}
+
+/** Wraps the parser of one backend with its status check. */
+export const make = (backend: BackendConfig): (parser: Parser) => Parser => {
+  if (backend.encoding === "no-op") return (parser) => parser
+  const name = `${backend.method} ${backend.url_pattern}`
+  const options = backend.extra_config["backend/http"]
+  const details = options?.return_error_details
+  const exposeStatus = options?.return_error_code ?? false
+  if (details !== undefined) {
+    const key = `error_${details}`
+    return (parser) => (raw) => {
+      if (raw.status === 200 || raw.status === 201) return parser(raw)
+      const data: Record<string, unknown> = Object.create(null)
+      data[key] = { http_status_code: raw.status, http_body: text(raw.body), http_body_encoding: contentType(raw) }
+      return Effect.succeed(Proxy.response(data, false, { status: raw.status, headers: Proxy.emptyHeaders }))
+    }
+  }
+  return (parser) => (raw) =>
+    raw.status === 200 || raw.status === 201
+      ? parser(raw)
+      : Effect.fail(
+        new BackendError({
+          reason: "Status",
+          backend: name,
+          message: `invalid status code ${raw.status}`,
+          status: raw.status,
+          body: text(raw.body),
+          contentType: contentType(raw),
+          exposeStatus
+        })
+      )
+}

@@ -1,0 +1,93 @@
+/**
+ * The handler of one endpoint (lura `router/gin/endpoint.go`): build the `ProxyRequest`, run the
+ * endpoint's `Proxy`, render the response with the endpoint's output encoding, the version,
+ * `X-Krakend-Completed` and `Cache-Control` headers. Failures go through `ErrorResponse`; a
+ * defect is a 500, never a crashed server.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Cookies from "effect/http/Cookies"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as Result from "effect/Result"
+import type { EndpointConfig } from "../config/Model.ts"
+import * as Render from "../encoding/Render.ts"
+import type { Proxy, ProxyResponse } from "../proxy/Proxy.ts"
+import type { ProxyError } from "../proxy/ProxyError.ts"
+import type { ClientIp } from "./ClientIp.ts"
+import type { ErrorResponder } from "./ErrorResponse.ts"
+import * as Incoming from "./Incoming.ts"
+
+/** Answers one matched request; `params` are the param values in declaration order. */
+export type Handler = (
+  request: HttpServerRequest.HttpServerRequest,
+  params: ReadonlyArray<string>,
+  path: string,
+  rawQuery: string
+) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+
+/** What an endpoint handler is built from. */
+export interface Options {
+  readonly endpoint: EndpointConfig
+  readonly proxy: Proxy
+  readonly clientIp: ClientIp
+  readonly errors: ErrorResponder
+  /** Value of the `X-Krakend` header. */
+  readonly versionHeader: string
+}
+
+/** Builds the handler once. */
+export const make = (options: Options): Handler => {
+  const { endpoint, errors, proxy } = options
+  const incoming = Incoming.make(endpoint, options.clientIp)
+  const render = Render.make(endpoint.output_encoding)
+  const ttl = Math.floor(Duration.toSeconds(endpoint.cache_ttl))
+  const incomplete = { "x-krakend": options.versionHeader, "x-krakend-completed": "false" }
+  const complete: Record<string, string> = { "x-krakend": options.versionHeader, "x-krakend-completed": "true" }
+  if (ttl > 0) complete["cache-control"] = `public, max-age=${ttl}`
+  const incompleteHead: Render.Head = { headers: incomplete, cookies: Cookies.empty }
+  const completeHead: Render.Head = { headers: complete, cookies: Cookies.empty }
+
+  const respond = endpoint.output_encoding === "no-op"
+    ? (res: ProxyResponse) => render(res, Render.withMetadata(res.metadata.headers, incomplete))
+    : (res: ProxyResponse) => {
+      if (!Render.hasData(res.data)) return render(res, incompleteHead)
+      const headers = res.isComplete ? complete : incomplete
+      return Render.hasData(res.metadata.headers)
+        ? render(res, Render.withMetadata(res.metadata.headers, headers))
+        : render(res, res.isComplete ? completeHead : incompleteHead)
+    }
+
+  const recover = (cause: Cause.Cause<unknown>): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+    const found = Cause.findError(cause)
+    if (Result.isSuccess(found)) {
+      const error = found.success
+      if (Incoming.isBodyError(error)) return Effect.succeed(errors.bodyError(error, incomplete))
+      if (isProxyError(error)) {
+        return Effect.as(
+          Effect.logDebug("endpoint error", error.message).pipe(Effect.annotateLogs({ endpoint: endpoint.endpoint })),
+          errors.proxyError(error, incomplete)
+        )
+      }
+    }
+    return Effect.as(
+      Effect.logError("endpoint defect", Cause.pretty(cause)).pipe(Effect.annotateLogs({ endpoint: endpoint.endpoint })),
+      errors.defect(incomplete)
+    )
+  }
+
+  return (request, params, path, rawQuery) =>
+    incoming(request, params, path, rawQuery).pipe(
+      Effect.flatMap((req) => Effect.suspend(() => proxy(req))),
+      Effect.map(respond),
+      Effect.catchCause(recover)
+    )
+}
+
+const proxyTags: ReadonlySet<unknown> = new Set(["BackendError", "MergeError", "ModifierError", "DeadlineError"])
+
+const isProxyError = (u: unknown): u is ProxyError =>
+  typeof u === "object" && u !== null && proxyTags.has((u as { readonly _tag?: unknown })._tag)

@@ -1,0 +1,197 @@
+/**
+ * Turns an `HttpServerRequest` into the endpoint's `ProxyRequest` (lura `router/gin/endpoint.go`
+ * NewRequest): capitalised params, headers filtered by `input_headers` (hop-by-hop and
+ * `Connection`-nominated names removed first, then the gateway's `X-Forwarded-*` and
+ * `User-Agent` set), query filtered by `input_query_strings`, the body bytes and the deadline.
+ * Every filter is precomputed per endpoint.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type { EndpointConfig } from "../config/Model.ts"
+import * as HeaderName from "../proxy/HeaderName.ts"
+import type { Headers, ProxyRequest, Query } from "../proxy/Proxy.ts"
+import * as Version from "../Version.ts"
+import type { ClientIp } from "./ClientIp.ts"
+
+/** Reading the client body failed (too large, aborted, malformed framing). */
+export class BodyError extends Data.TaggedError("BodyError")<{
+  readonly reason: "TooLarge" | "Read"
+  readonly cause: unknown
+}> {}
+
+/** `true` for a `BodyError`. */
+export const isBodyError = (u: unknown): u is BodyError =>
+  typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "BodyError"
+
+/** Builds the `ProxyRequest` of one request; `params` are the values in declaration order. */
+export type Incoming = (
+  request: HttpServerRequest.HttpServerRequest,
+  params: ReadonlyArray<string>,
+  path: string,
+  rawQuery: string
+) => Effect.Effect<ProxyRequest, BodyError>
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus the legacy `Proxy-Connection`. */
+export const hopByHop: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "proxy-authorization",
+  "proxy-authenticate"
+])
+
+const neverCopied: ReadonlySet<string> = new Set([...hopByHop, "host", "content-length"])
+
+interface NodeSource {
+  readonly headersDistinct?: Readonly<Record<string, ReadonlyArray<string> | undefined>>
+}
+
+/**
+ * All values of a header, in order. The effective headers join repeated lines with `, `; when
+ * they still equal the Node request's lines (no server plugin changed them), the lines are used.
+ */
+export const headerValues = (
+  request: HttpServerRequest.HttpServerRequest,
+  lower: string
+): ReadonlyArray<string> | undefined => {
+  const value = request.headers[lower]
+  if (value === undefined) return undefined
+  if (value.includes(", ")) {
+    const distinct = (request.source as NodeSource).headersDistinct?.[lower]
+    if (distinct !== undefined && distinct.length > 1 && distinct.join(", ") === value) return distinct
+  }
+  return [value]
+}
+
+const nominated = (connection: string | undefined): ReadonlySet<string> | undefined => {
+  if (connection === undefined) return undefined
+  const names = new Set<string>()
+  for (const token of connection.split(",")) {
+    const name = token.trim().toLowerCase()
+    if (name !== "") names.add(name)
+  }
+  return names
+}
+
+/**
+ * The header filter of an endpoint: `*` copies every client header, an empty list means
+ * `Content-Type` only, otherwise the listed names (case-insensitive). Hop-by-hop headers, the
+ * names the client's `Connection` nominates, `Host` and `Content-Length` are never copied. The
+ * gateway headers are set afterwards, so a client cannot remove them.
+ */
+export const headerFilter = (
+  inputHeaders: ReadonlyArray<string>
+): (request: HttpServerRequest.HttpServerRequest, clientIp: string) => Headers => {
+  const all = inputHeaders.includes("*")
+  const listed = new Map<string, string>()
+  for (const name of inputHeaders.length === 0 ? ["Content-Type"] : inputHeaders) {
+    const lower = name.toLowerCase()
+    if (!neverCopied.has(lower) && lower !== "*") listed.set(lower, HeaderName.canonical(lower))
+  }
+  return (request, clientIp) => {
+    const out: Record<string, ReadonlyArray<string>> = Object.create(null)
+    const skip = nominated(request.headers["connection"])
+    if (all) {
+      for (const lower of Object.keys(request.headers)) {
+        if (neverCopied.has(lower) || skip?.has(lower)) continue
+        const values = headerValues(request, lower)
+        if (values !== undefined) out[HeaderName.canonical(lower)] = values
+      }
+    } else {
+      for (const [lower, name] of listed) {
+        if (skip?.has(lower)) continue
+        const values = headerValues(request, lower)
+        if (values !== undefined) out[name] = values
+      }
+    }
+    if (out["User-Agent"] === undefined) out["User-Agent"] = [Version.userAgent]
+    else out["X-Forwarded-Via"] = [Version.userAgent]
+    out["X-Forwarded-For"] = [clientIp]
+    const host = request.headers["host"]
+    if (host !== undefined && host !== "") out["X-Forwarded-Host"] = [host]
+    return out
+  }
+}
+
+const noQuery: Query = []
+
+/**
+ * The query filter of an endpoint: exact names (repeated values kept in order), `*` = every
+ * pair. `URLSearchParams` only: `a[b]=1` is the name `a[b]`, nothing is expanded.
+ */
+export const queryFilter = (names: ReadonlyArray<string>): (rawQuery: string) => Query => {
+  if (names.length === 0) return () => noQuery
+  if (names.includes("*")) return (raw) => (raw === "" ? noQuery : [...new URLSearchParams(raw)])
+  const wanted = new Set(names)
+  return (raw) => {
+    if (raw === "") return noQuery
+    const out: Array<readonly [string, string]> = []
+    for (const pair of new URLSearchParams(raw)) {
+      if (wanted.has(pair[0])) out.push(pair)
+    }
+    return out
+  }
+}
+
+/** `true` when the request carries a body (a non-zero `Content-Length` or any `Transfer-Encoding`). */
+export const hasBody = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const length = request.headers["content-length"]
+  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined
+}
+
+/** Reads the body bytes, or `undefined` when the request has none. */
+export const readBody = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Uint8Array | undefined, BodyError> =>
+  hasBody(request)
+    ? Effect.mapBoth(request.arrayBuffer, {
+      onFailure: (cause) =>
+        new BodyError({
+          reason: cause.reason._tag === "RequestParseError" && cause.reason.reason === "BodyTooLarge" ? "TooLarge" : "Read",
+          cause
+        }),
+      onSuccess: (buffer) => new Uint8Array(buffer)
+    })
+    : Effect.succeed(undefined)
+
+/** Param names of an endpoint path, capitalised like KrakenD (`{id}` → `Id`), in order. */
+export const paramNames = (path: string): Array<string> =>
+  path
+    .slice(1)
+    .split("/")
+    .filter((s) => s.length > 2 && s.startsWith("{") && s.endsWith("}"))
+    .map((s) => s.charAt(1).toUpperCase() + s.slice(2, -1))
+
+/** Builds the request builder of one endpoint. */
+export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => {
+  const names = paramNames(endpoint.endpoint)
+  const headers = headerFilter(endpoint.input_headers)
+  const query = queryFilter(endpoint.input_query_strings)
+  const timeout = Duration.toMillis(endpoint.timeout)
+  const method = endpoint.method
+  return (request, values, path, rawQuery) =>
+    Effect.map(readBody(request), (body) => {
+      const params: Record<string, string> = Object.create(null)
+      for (let i = 0; i < names.length; i++) params[names[i]!] = values[i] ?? ""
+      const ip = clientIp(request)
+      return {
+        method,
+        path,
+        url: undefined,
+        query: query(rawQuery),
+        params,
+        headers: headers(request, ip),
+        body,
+        deadline: Date.now() + timeout,
+        clientIp: ip
+      }
+    })
+}

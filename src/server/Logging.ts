@@ -1,0 +1,64 @@
+/**
+ * The gateway's application log, configured by `telemetry/logging` (level, prefix) like KrakenD's
+ * (`2026/11/25 15:03:55 SLUICE INFO: [prefix] message`). `-d` lowers the level to DEBUG.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
+import type { LoggingOptions } from "../config/Model.ts"
+
+const levels: Record<LoggingOptions["level"], LogLevel.LogLevel> = {
+  DEBUG: "Debug",
+  INFO: "Info",
+  WARNING: "Warn",
+  ERROR: "Error",
+  CRITICAL: "Fatal"
+}
+
+const labels: Partial<Record<LogLevel.LogLevel, string>> = {
+  Trace: "DEBUG",
+  Debug: "DEBUG",
+  Info: "INFO",
+  Warn: "WARNING",
+  Error: "ERROR",
+  Fatal: "CRITICAL"
+}
+
+const pad = (n: number): string => (n < 10 ? `0${n}` : String(n))
+
+const stamp = (d: Date): string =>
+  `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${
+    pad(d.getSeconds())
+  }`
+
+const text = (message: unknown): string => {
+  if (Array.isArray(message)) return message.map(text).join(" ")
+  if (typeof message === "string") return message
+  if (message instanceof Error) return message.message
+  try {
+    return JSON.stringify(message)
+  } catch {
+    return String(message)
+  }
+}
+
+/** A line logger writing `date SLUICE LEVEL: [prefix] message` to a sink (stdout by default). */
+export const make = (prefix: string, write: (line: string) => void = (l) => process.stdout.write(l)) =>
+  Logger.make<unknown, void>(({ cause, date, logLevel, message }) => {
+    const head = `${stamp(date)} SLUICE ${labels[logLevel] ?? logLevel}: ${prefix === "" ? "" : `${prefix} `}`
+    const failure = cause.reasons.length === 0 ? "" : ` ${Cause.pretty(cause).split("\n")[0] ?? ""}`
+    write(`${head}${text(message)}${failure}\n`)
+  })
+
+/** The log layer for a gateway: level and prefix from `telemetry/logging`, DEBUG with `-d`. */
+export const layer = (options: LoggingOptions | undefined, debug: boolean): Layer.Layer<never> => {
+  const level: LogLevel.LogLevel = debug ? "Debug" : levels[options?.level ?? "INFO"]
+  return Layer.mergeAll(
+    Logger.layer([make(options?.prefix ?? "")]),
+    Layer.succeed(References.MinimumLogLevel, level)
+  )
+}
