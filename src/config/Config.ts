@@ -35,16 +35,20 @@ const fallbackService = decodeService({ version: 3 }, JsonPath.root)
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** The outcome of `decodeResult`. */
+export type DecodeResult =
+  | { readonly _tag: "Success"; readonly decoded: Decoded }
+  | { readonly _tag: "Failure"; readonly issues: ReadonlyArray<ConfigIssue> }
+
 /**
  * Decodes a parsed config synchronously: the config and its warnings, or every issue found.
  * Plain function; `decode` is its Effect form.
  */
-export const decodeResult = (
-  input: unknown
-): { readonly _tag: "Success"; readonly decoded: Decoded } | { readonly _tag: "Failure"; readonly issues: ReadonlyArray<ConfigIssue> } => {
+export const decodeResult = (input: unknown): DecodeResult => {
   if (!isObject(input)) {
     const got = Array.isArray(input) ? "an array" : input === null ? "null" : typeof input
-    return { _tag: "Failure", issues: [{ path: JsonPath.root, message: `expected a JSON object (the KrakenD config), got ${got}` }] }
+    const message = `expected a JSON object (the KrakenD config), got ${got}`
+    return { _tag: "Failure", issues: [{ path: JsonPath.root, message }] }
   }
   const findings: Shape.Findings = { issues: [], warnings: [] }
   const versionIssues = Rules.version(input["version"])
@@ -54,13 +58,13 @@ export const decodeResult = (
 
   const service = decodeService(checked, JsonPath.root)
   if ("issues" in service) findings.issues.push(...service.issues)
-  const head = "value" in service ? service.value : "value" in fallbackService ? fallbackService.value : undefined
-  if (head === undefined) return { _tag: "Failure", issues: findings.issues }
-  const inherited: Defaults.Inherited = { ...Defaults.inherited(head), host: "value" in service ? head.host : undefined }
-  if ("value" in service) findings.issues.push(...Rules.hostPlaceholders(head.host, "$.host"))
-  const healthPath = head.extra_config.router.health_path
+  const root = "value" in service ? service.value : "value" in fallbackService ? fallbackService.value : undefined
+  if (root === undefined) return { _tag: "Failure", issues: findings.issues }
+  const inherited: Defaults.Inherited = { ...Defaults.inherited(root), host: "value" in service ? root.host : undefined }
+  if ("value" in service) findings.issues.push(...Rules.hostPlaceholders(root.host, "$.host"))
+  const healthPath = root.extra_config.router.health_path
 
-  const rawEndpoints = Array.isArray(checked["endpoints"]) ? checked["endpoints"] as ReadonlyArray<unknown> : []
+  const rawEndpoints: ReadonlyArray<unknown> = Array.isArray(checked["endpoints"]) ? checked["endpoints"] : []
   const located: Array<Rules.Located> = []
   rawEndpoints.forEach((raw, i) => {
     const path = JsonPath.index("$.endpoints", i)
@@ -98,10 +102,8 @@ export const decodeResult = (
   findings.issues.push(...Rules.duplicates(located), ...Rules.collisions(located))
 
   if (findings.issues.length > 0 || !("value" in service)) return { _tag: "Failure", issues: findings.issues }
-  return {
-    _tag: "Success",
-    decoded: { config: Defaults.service(service.value, located.map((l) => l.endpoint)), warnings: findings.warnings }
-  }
+  const config = Defaults.service(service.value, located.map((l) => l.endpoint))
+  return { _tag: "Success", decoded: { config, warnings: findings.warnings } }
 }
 
 /** Decodes a parsed KrakenD v3 config (a JSON value) into the model. */
@@ -137,9 +139,11 @@ export const load = (file: string): Effect.Effect<Decoded, ConfigError> =>
   Effect.tryPromise({
     try: () => readFile(file, "utf8"),
     catch: (e) => {
-      const field = (name: string) => typeof e === "object" && e !== null && name in e ? String(e[name as keyof typeof e]) : undefined
+      const field = (name: string) =>
+        typeof e === "object" && e !== null && name in e ? String(e[name as keyof typeof e]) : undefined
       const reason = field("code") === "ENOENT" ? "no such file" : field("message") ?? String(e)
-      return new ConfigError({ issues: [{ path: JsonPath.root, message: `cannot read config file ${file}: ${reason}` }] })
+      const message = `cannot read config file ${file}: ${reason}`
+      return new ConfigError({ issues: [{ path: JsonPath.root, message }] })
     }
   }).pipe(Effect.flatMap(parse))
 

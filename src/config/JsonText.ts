@@ -7,7 +7,7 @@
 
 const WHITESPACE = new Set([" ", "\t", "\n", "\r"])
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y
+const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y
 const MAX_DEPTH = 10_000
 
 /** The offset of the first JSON syntax error in `text`, or `undefined` if it is valid JSON. */
@@ -21,6 +21,24 @@ export const errorOffset = (text: string): number | undefined => {
     if (!re.test(text)) return false
     i = re.lastIndex
     return true
+  }
+  const string = (): boolean => {
+    if (text[i] !== "\"") return false
+    i++
+    while (i < text.length) {
+      const c = text.charCodeAt(i)
+      if (c === 0x22) {
+        i++
+        return true
+      }
+      if (c < 0x20) return false
+      if (c === 0x5c) {
+        if (!match(ESCAPE)) return false
+      } else {
+        i++
+      }
+    }
+    return false
   }
   const value = (depth: number): boolean => {
     if (depth > MAX_DEPTH) return false
@@ -37,7 +55,7 @@ export const errorOffset = (text: string): number | undefined => {
       for (;;) {
         if (c === "{") {
           skip()
-          if (!match(STRING)) return false
+          if (!string()) return false
           skip()
           if (text[i] !== ":") return false
           i++
@@ -53,7 +71,7 @@ export const errorOffset = (text: string): number | undefined => {
         return true
       }
     }
-    if (c === "\"") return match(STRING)
+    if (c === "\"") return string()
     for (const word of ["true", "false", "null"]) {
       if (text.startsWith(word, i)) {
         i += word.length
