@@ -36,12 +36,13 @@ export type Backend = typeof Backend.Type
 export const hints: Readonly<Record<string, string>> = {
   headers_to_pass: "headers_to_pass is a KrakenD v2 key; use input_headers",
   querystring_params: "querystring_params is a KrakenD v2 key; use input_query_strings",
-  timeout: "a backend has no timeout in KrakenD; set timeout on the endpoint",
   concurrent_calls: "concurrent_calls is an endpoint setting; set it on the endpoint"
 }
 
 /** Shape of a backend (for the key check). */
 export const shape: Shape.Shape = Shape.of(Backend, {
   hints,
+  // KrakenD's `run` ignores a backend `timeout` (only the endpoint one counts); so does Sluice.
+  unimplemented: ["timeout"],
   objects: { extra_config: Namespaces.backendShape }
 })
