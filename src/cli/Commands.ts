@@ -13,6 +13,7 @@ import * as HttpServer from "effect/http/HttpServer"
 import * as Config from "../config/Config.ts"
 import { ConfigError } from "../config/ConfigError.ts"
 import * as Gateway from "../Gateway.ts"
+import * as Cluster from "../server/Cluster.ts"
 import * as Logging from "../server/Logging.ts"
 
 const configFlag = Flag.File("config", { mustExist: true }).pipe(
@@ -35,11 +36,24 @@ const run = Command.make(
       Flag.withDefault(false),
       Flag.withDescription("enable /__debug/ and the access log; log level DEBUG")
     ),
-    port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.optional, Flag.withDescription("listen port (overrides the config)"))
+    port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.optional, Flag.withDescription("listen port (overrides the config)")),
+    workers: Flag.Int("workers").pipe(
+      Flag.withAlias("w"),
+      Flag.optional,
+      Flag.withDescription("worker processes sharing the port (default: one per core; 1 = no cluster)")
+    )
   },
-  Effect.fnUntraced(function*({ config: file, debug, port }) {
+  Effect.fnUntraced(function*({ config: file, debug, port, workers }) {
     const { config, warnings } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
     const logging = Logging.layer(config.extra_config["telemetry/logging"], debug)
+    const count = Option.getOrElse(workers, Cluster.defaultWorkers)
+    if (count > 1 && !Cluster.isWorker()) {
+      // The primary only supervises; each worker decodes the config again and serves.
+      return yield* Effect.provide(
+        Effect.andThen(Effect.logInfo(`starting ${count} workers`), Cluster.supervise(count)),
+        logging
+      )
+    }
     const program = Effect.gen(function*() {
       for (const w of warnings) yield* Effect.logWarning(`config ${w.path}: ${w.message}`)
       const serving = Gateway.layer(config, { debug }).pipe(

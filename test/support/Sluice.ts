@@ -69,6 +69,7 @@ export const startSluice = (config: unknown, extraArgs: ReadonlyArray<string> = 
       "-c",
       file,
       ...(extraArgs.includes("-p") ? [] : ["-p", "0"]),
+      ...(extraArgs.includes("--workers") ? [] : ["--workers", "1"]),
       ...extraArgs
     ], {
       cwd: root

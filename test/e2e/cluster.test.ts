@@ -1,0 +1,46 @@
+/**
+ * `sluice run --workers 2`: two processes share the port; SIGTERM drains both and exits 0.
+ */
+import { createServer } from "node:http"
+import { describe, expect, it } from "vitest"
+import { startSluice } from "../support/Sluice.ts"
+
+describe("sluice run --workers 2", () => {
+  it("serves from two worker processes and drains both on SIGTERM", async () => {
+    const backend = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({ ok: true }))
+      }, 300)
+    })
+    await new Promise<void>((r) => backend.listen(0, "127.0.0.1", r))
+    const address = backend.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const gw = await startSluice(
+      {
+        version: 3,
+        listen_ip: "127.0.0.1",
+        endpoints: [{ endpoint: "/x", backend: [{ host: [`http://127.0.0.1:${port}`], url_pattern: "/x" }] }]
+      },
+      ["--workers", "2"]
+    )
+    try {
+      // Wait until both workers said they listen.
+      for (let i = 0; i < 100 && (gw.output().match(/listening on/g) ?? []).length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect((gw.output().match(/listening on/g) ?? []).length).toBe(2)
+      expect(gw.output()).toContain("starting 2 workers")
+      const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(`${gw.url}/x`).then((r) => r.json())))
+      expect(answers).toEqual(Array.from({ length: 8 }, () => ({ ok: true })))
+      const inflight = fetch(`${gw.url}/x`).then((r) => r.json())
+      await new Promise((r) => setTimeout(r, 100))
+      gw.proc.kill("SIGTERM")
+      expect(await inflight).toEqual({ ok: true })
+      expect(await gw.exited).toBe(0)
+    } finally {
+      await gw.stop("SIGKILL")
+      backend.close()
+    }
+  })
+})
