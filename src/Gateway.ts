@@ -7,17 +7,27 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as ByteSize from "effect/ByteSize"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpServer from "effect/http/HttpServer"
+import type { ConfigError } from "./config/ConfigError.ts"
 import type { GatewayConfig } from "./config/Model.ts"
+import * as PluginInstall from "./plugin/Install.ts"
 import * as Factory from "./proxy/Factory.ts"
 import * as Transport from "./proxy/Transport.ts"
 import * as Router from "./router/Router.ts"
 import * as Server from "./server/Server.ts"
 
-/** Options of a gateway that are not part of its config. */
-export interface Options {
+/**
+ * Options of a gateway that are not part of its config. `plugins`: plugin values the config's
+ * plugin namespaces may name (besides the first-party ones and `plugin.folder`); `middleware`:
+ * functions around the whole app, `middleware[0]` outermost (see `src/plugin/Plugin.ts`).
+ */
+export interface Options extends PluginInstall.Options {
   /** Enable `/__debug/*` and the access log (the `-d` flag). */
   readonly debug?: boolean | undefined
+  /** Largest request body accepted, in bytes (default 10 MiB); larger ones get 413. */
+  readonly maxBodySize?: number | undefined
 }
 
 /**
@@ -32,10 +42,14 @@ export interface Options {
 export const makeApp = (
   config: GatewayConfig,
   options: Options = {}
-): Effect.Effect<Router.HttpApp, never, Transport.Transport | Scope.Scope> =>
-  Effect.map(
-    Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
-    (proxies) => Router.make({ config, proxies, debug: options.debug ?? false })
+): Effect.Effect<Router.HttpApp, ConfigError, Transport.Transport | Scope.Scope> =>
+  PluginInstall.install(
+    config,
+    options,
+    Effect.map(
+      Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
+      (proxies) => Router.make({ config, proxies, debug: options.debug ?? false })
+    )
   )
 
 /**
@@ -46,10 +60,20 @@ export const makeApp = (
  * Gateway.layer(config).pipe(Layer.provide(Gateway.nodeServer(config)), Layer.launch)
  * ```
  */
-export const layer = (config: GatewayConfig, options: Options = {}): Layer.Layer<never, never, HttpServer.HttpServer> =>
-  Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(app))).pipe(
-    Layer.provide(Transport.layer(Transport.optionsFromConfig(config)))
+export const layer = (config: GatewayConfig, options: Options = {}): Layer.Layer<never, ConfigError, HttpServer.HttpServer> =>
+  Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(serveable(app)))).pipe(
+    Layer.provide(Transport.layer(Transport.optionsFromConfig(config))),
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodySize ?? defaultMaxBodySize)))
   )
+
+/** Default limit of a request body (bigger bodies get 413). */
+export const defaultMaxBodySize = 10 * 1024 * 1024
+
+/**
+ * Request fibers start uninterruptible in `NodeHttpServer`; a gateway's must be interruptible so
+ * that a client disconnect (or a drain deadline) aborts the backend calls of that request.
+ */
+export const serveable = (app: Router.HttpApp): Router.HttpApp => Effect.interruptible(app)
 
 /** The bundled Node server for a config (port and listen address overridable). */
 export const nodeServer = (

@@ -1,18 +1,21 @@
 /**
- * Benchmark backend: a minimal node:http server answering every path with a fixed JSON object
- * (three different bodies by path prefix), keep-alive on. Prints `port=<n>`.
+ * Benchmark backend when nginx is not installed: a minimal node:http server serving the
+ * fixtures by the first path segment (`/a/7` → a.json), keep-alive on. Prints `port=<n>`.
  */
 import { createServer } from "node:http"
+import { bodies } from "./Fixtures.ts"
 
-const bodies: Record<string, Buffer> = {
-  a: Buffer.from(JSON.stringify({ id: 1, name: "Ada", roles: ["admin", "dev"], profile: { city: "London", lang: "en" }, secret: "x" })),
-  b: Buffer.from(JSON.stringify({ orders: [{ id: 10, total: 12.5 }, { id: 11, total: 3 }], count: 2 })),
-  c: Buffer.from(JSON.stringify({ score: 42, badges: ["gold"], updated: "2026-11-25T00:00:00Z" }))
-}
+const buffers = new Map(Object.entries(bodies()).map(([k, v]) => [k, Buffer.from(v)]))
 
 const server = createServer((req, res) => {
-  const key = (req.url ?? "/a").charAt(1)
-  const body = bodies[key] ?? bodies.a!
+  const url = req.url ?? "/"
+  const end = url.indexOf("/", 1)
+  const body = buffers.get(url.slice(1, end === -1 ? undefined : end))
+  if (body === undefined) {
+    res.writeHead(404)
+    res.end()
+    return
+  }
   res.writeHead(200, { "content-type": "application/json", "content-length": body.length })
   res.end(body)
 })

@@ -1,22 +1,27 @@
 /**
- * Side-by-side benchmark: the raw node:http + undici proxy (the Node limit) and Sluice, same
- * backend, same scenarios, interleaved rounds, medians and ratios. The gateway under test is
- * pinned to CPU 1 and wrk + the backend to CPU 0 when `taskset` exists.
+ * Sluice's benchmark suite: the backend alone ("direct"), a hand-written node:http + undici
+ * gateway (the Node limit), fastify + @fastify/reply-from (the best Node peer) and Sluice, side
+ * by side in one run, interleaved rounds, medians, ratios. The gateways are pinned to CPU 1 and
+ * wrk + the backend to CPU 0 where `taskset` exists (2-core machines). nginx serves the backend
+ * fixtures when installed, else a node:http backend.
  *
- *   npm run bench                       # 3 rounds of 10 s per target and scenario
- *   ROUNDS=5 DURATION=15 npm run bench
+ *   npm run bench                                   # all scenarios, 3 rounds of 10 s
+ *   ROUNDS=5 DURATION=15 SCENARIOS=proxy,merge npm run bench
  *
- * Needs `wrk` (apt-get install wrk). Writes bench-results/<date>.json.
+ * Needs `wrk` (apt-get install wrk; nginx optional). Prints a table and writes
+ * bench-results/<date>.json.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { connect, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Fixtures from "./Fixtures.ts"
 
 const root = new URL("../../", import.meta.url).pathname
 const rounds = Number(process.env.ROUNDS ?? 3)
 const duration = Number(process.env.DURATION ?? 10)
-const connections = Number(process.env.CONNECTIONS ?? 50)
+const only = process.env.SCENARIOS?.split(",")
 
 const has = (cmd: string): boolean => {
   try {
@@ -27,143 +32,299 @@ const has = (cmd: string): boolean => {
   }
 }
 const pin = has("taskset")
-const pinned = (cpu: number, cmd: string, args: ReadonlyArray<string>): [string, Array<string>] =>
-  pin ? ["taskset", ["-c", String(cpu), cmd, ...args]] : [cmd, [...args]]
+const pinned = (cpu: number | undefined, cmd: string, args: ReadonlyArray<string>): [string, Array<string>] =>
+  pin && cpu !== undefined ? ["taskset", ["-c", String(cpu), cmd, ...args]] : [cmd, [...args]]
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer()
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address()
+      const port = typeof a === "object" && a !== null ? a.port : 0
+      s.close(() => resolve(port))
+    })
+  })
 
 const children: Array<ChildProcess> = []
-const start = (cpu: number, file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  new Promise<number>((resolve, reject) => {
-    const [cmd, argv] = pinned(cpu, process.execPath, [file, ...args])
-    const proc = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env } })
+const spawnUntil = (cpu: number | undefined, cmd: string, args: ReadonlyArray<string>, ready: RegExp, env: Record<string, string> = {}) =>
+  new Promise<{ proc: ChildProcess; port: number }>((resolve, reject) => {
+    const [c, argv] = pinned(cpu, cmd, args)
+    const proc = spawn(c, argv, { cwd: root, env: { ...process.env, ...env } })
     children.push(proc)
     let out = ""
     const onData = (d: Buffer) => {
       out += d.toString()
-      const m = /port=(\d+)|listening on http:\/\/[^:\s]+:(\d+)/.exec(out)
-      if (m !== null) resolve(Number(m[1] ?? m[2]))
+      const m = ready.exec(out)
+      if (m !== null) resolve({ proc, port: Number(m[1]) })
     }
-    proc.stdout.on("data", onData)
-    proc.stderr.on("data", onData)
-    proc.on("exit", (code) => reject(new Error(`${file} exited ${code}: ${out}`)))
+    proc.stdout?.on("data", onData)
+    proc.stderr?.on("data", onData)
+    proc.on("exit", (code) => reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${out}`)))
   })
+
+const node = (cpu: number | undefined, file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawnUntil(cpu, process.execPath, [file, ...args], /(?:port=|listening on http:\/\/[^:\s]+:)(\d+)/, env)
+
+const startNginx = async (dir: string, www: string) => {
+  const port = await freePort()
+  const conf = join(dir, "nginx.conf")
+  writeFileSync(conf, `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 65;
+  default_type application/json;
+  types { application/json json; }
+  client_body_temp_path ${dir}/tmp;
+  proxy_temp_path ${dir}/tmp;
+  fastcgi_temp_path ${dir}/tmp;
+  uwsgi_temp_path ${dir}/tmp;
+  scgi_temp_path ${dir}/tmp;
+  server {
+    listen 127.0.0.1:${port};
+    root ${www};
+    location ~ ^/([a-z0-9]+)(/.*)?$ { try_files /$1.json =404; }
+  }
+}
+`)
+  mkdirSync(join(dir, "tmp"), { recursive: true })
+  const [c, argv] = pinned(0, "nginx", ["-c", conf, "-p", dir])
+  const proc = spawn(c, argv, { stdio: "ignore" })
+  children.push(proc)
+  for (let i = 0; i < 50; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1")
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once("error", () => resolve(false))
+    })
+    if (up) return { proc, port }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`nginx did not start: ${readFileSync(join(dir, "error.log"), "utf8")}`)
+}
 
 interface Sample {
   readonly rps: number
   readonly p50: number
   readonly p99: number
-  readonly rss: number
+  readonly rssMb: number
+  readonly errors: number
 }
 
-const toMs = (v: string): number => {
-  const m = /([\d.]+)(us|ms|s)/.exec(v)
+const toMs = (v: string | undefined): number => {
+  const m = /([\d.]+)(us|ms|s)\b/.exec(v ?? "")
   if (m === null) return NaN
   const n = Number(m[1])
   return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n
 }
 
-const rssOf = (pid: number | undefined): number => {
-  try {
-    const status = execFileSync("cat", [`/proc/${pid}/status`]).toString()
-    const m = /VmRSS:\s+(\d+)/.exec(status)
-    return m === null ? NaN : Number(m[1]) / 1024
-  } catch {
-    return NaN
+const rssMb = (pids: ReadonlyArray<number>): number => {
+  let total = 0
+  for (const pid of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+      total += m === null ? 0 : Number(m[1]) / 1024
+    } catch {
+      // process gone
+    }
   }
+  return total
 }
 
-const wrk = (url: string, seconds: number, pid: number | undefined): Sample => {
-  const [cmd, args] = pinned(0, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url])
-  let rss = NaN
-  const sampler = setInterval(() => (rss = Math.max(Number.isNaN(rss) ? 0 : rss, rssOf(pid))), 1000)
-  const out = execFileSync(cmd, args).toString()
-  clearInterval(sampler)
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)
-  const p50 = toMs(/50%\s+(\S+)/.exec(out)?.[1] ?? "")
-  const p99 = toMs(/99%\s+(\S+)/.exec(out)?.[1] ?? "")
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)
-  if (non2xx !== null) console.error(`  warning: ${non2xx[1]} non-2xx answers from ${url}`)
-  return { rps, p50, p99, rss: Math.max(rss, rssOf(pid)) }
+const pidsOf = (proc: ChildProcess): Array<number> => {
+  const pids = proc.pid === undefined ? [] : [proc.pid]
+  try {
+    const kids = execFileSync("sh", ["-c", `pgrep -P ${proc.pid} || true`]).toString().split(/\s+/).filter(Boolean).map(Number)
+    pids.push(...kids)
+  } catch {
+    // no children
+  }
+  return pids
 }
+
+const wrk = (url: string, seconds: number, connections: number, pids: ReadonlyArray<number>, cpu: number | undefined) =>
+  new Promise<Sample>((resolve, reject) => {
+    const [c, argv] = pinned(cpu, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url])
+    const proc = spawn(c, argv)
+    let out = ""
+    let peak = 0
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids))), 500)
+    proc.stdout.on("data", (d: Buffer) => (out += d.toString()))
+    proc.on("exit", () => {
+      clearInterval(sampler)
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)
+      if (Number.isNaN(rps)) return reject(new Error(`wrk failed on ${url}: ${out}`))
+      const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+        Number(/Socket errors: connect (\d+)/.exec(out)?.[1] ?? 0)
+      resolve({
+        rps,
+        p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1]),
+        p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1]),
+        rssMb: Math.round(Math.max(peak, rssMb(pids))),
+        errors
+      })
+    })
+  })
 
 const median = (xs: ReadonlyArray<number>): number => {
-  const s = [...xs].sort((a, b) => a - b)
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!
+}
+
+const sluiceConfig = (backend: string) => ({
+  version: 3,
+  listen_ip: "127.0.0.1",
+  timeout: "2s",
+  host: [backend],
+  endpoints: [
+    { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] },
+    {
+      endpoint: "/merge",
+      backend: [
+        { url_pattern: "/a", allow: ["id", "name", "profile"], group: "user" },
+        { url_pattern: "/b", allow: ["orders", "count"], mapping: { count: "total_orders" } },
+        { url_pattern: "/c", group: "stats" }
+      ]
+    },
+    { endpoint: "/noop", output_encoding: "no-op", backend: [{ url_pattern: "/big" }] },
+    {
+      endpoint: "/seq/{id}",
+      extra_config: { proxy: { sequential: true } },
+      backend: [{ url_pattern: "/seq0/{id}" }, { url_pattern: "/{resp0_next}" }]
+    }
+  ]
+})
+
+interface Target {
+  readonly name: string
+  readonly port: number
+  readonly pids: ReadonlyArray<number>
+  readonly paths: Partial<Record<string, string>>
 }
 
 const main = async () => {
   if (!has("wrk")) {
-    console.error("wrk not found: apt-get install wrk")
+    console.error("wrk not found: apt-get install wrk (nginx optional)")
     process.exit(2)
   }
-  const backendPort = await start(0, "scripts/bench/backend.ts", [])
-  const backend = `http://127.0.0.1:${backendPort}`
-  const rawPort = await start(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
   const dir = mkdtempSync(join(tmpdir(), "sluice-bench-"))
-  const config = join(dir, "bench.json")
-  writeFileSync(config, JSON.stringify({
-    version: 3,
-    listen_ip: "127.0.0.1",
-    timeout: "2s",
-    host: [backend],
-    endpoints: [
-      { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] },
-      {
-        endpoint: "/merge",
-        backend: [
-          { url_pattern: "/a", allow: ["id", "name", "profile"], group: "user" },
-          { url_pattern: "/b", allow: ["orders"] },
-          { url_pattern: "/c", group: "stats" }
-        ]
-      }
-    ]
-  }))
-  const sluicePort = await start(1, "src/cli/main.ts", ["run", "-c", config, "-p", "0"])
-  const targets = [
-    { name: "raw node+undici", port: rawPort, pid: children[1]?.pid },
-    { name: "sluice", port: sluicePort, pid: children[2]?.pid }
+  chmodSync(dir, 0o755) // nginx workers run as an unprivileged user
+  const www = Fixtures.write(dir)
+  const useNginx = has("nginx") && process.env.NO_NGINX === undefined
+  const be = useNginx ? await startNginx(dir, www) : await node(0, "scripts/bench/backend.ts", [])
+  const backend = `http://127.0.0.1:${be.port}`
+  console.error(`backend: ${useNginx ? "nginx" : "node:http"} on ${backend}; pinned: ${pin}`)
+  const config = join(dir, "sluice.json")
+  writeFileSync(config, JSON.stringify(sluiceConfig(backend)))
+  const raw = await node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
+  const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
+  const sluice = await node(1, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
+  const targets: Array<Target> = [
+    { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", noop: "/big" } },
+    { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
+    { name: "fastify", port: fastify.port, pids: pidsOf(fastify.proc), paths: { proxy: "/proxy/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
+    { name: "sluice", port: sluice.port, pids: pidsOf(sluice.proc), paths: { proxy: "/proxy/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } }
   ]
   const scenarios = [
-    { name: "1-backend proxy", path: "/proxy/7" },
-    { name: "3-backend merge", path: "/merge" }
-  ]
+    { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
+    { key: "merge", name: "3-backend merge (allow/mapping/group)", connections: 50 },
+    { key: "noop", name: "no-op 1 MiB passthrough", connections: 10 },
+    { key: "seq", name: "sequential 2-step", connections: 50 }
+  ].filter((s) => only === undefined || only.includes(s.key))
+
   const results: Record<string, Record<string, Array<Sample>>> = {}
-  for (const s of scenarios) for (const t of targets) wrk(`http://127.0.0.1:${t.port}${s.path}`, 3, t.pid) // warm-up
+  for (const s of scenarios) {
+    for (const t of targets) {
+      const path = t.paths[s.key]
+      if (path !== undefined) await wrk(`http://127.0.0.1:${t.port}${path}`, 2, s.connections, t.pids, 0) // warm-up
+    }
+  }
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? targets : [...targets].reverse()
     for (const s of scenarios) {
       for (const t of order) {
-        const sample = wrk(`http://127.0.0.1:${t.port}${s.path}`, duration, t.pid)
-        ;((results[s.name] ??= {})[t.name] ??= []).push(sample)
-        console.error(`round ${r + 1} ${s.name} ${t.name}: ${sample.rps.toFixed(0)} req/s p99 ${sample.p99.toFixed(1)} ms`)
+        const path = t.paths[s.key]
+        if (path === undefined) continue
+        const sample = await wrk(`http://127.0.0.1:${t.port}${path}`, duration, s.connections, t.pids, 0)
+        ;((results[s.key] ??= {})[t.name] ??= []).push(sample)
+        console.error(
+          `round ${r + 1} ${s.key.padEnd(5)} ${t.name.padEnd(8)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(1)} ms${
+            sample.errors > 0 ? `  ERRORS ${sample.errors}` : ""
+          }`
+        )
       }
     }
   }
+
+  // Multi-core: sluice with 2 workers vs 1, nothing pinned (wrk and the backend share the cores).
+  let multicore: Record<string, unknown> | undefined
+  if (process.env.SKIP_WORKERS === undefined && (only === undefined || only.includes("workers"))) {
+    const one = await node(undefined, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
+    const two = await node(undefined, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "2"])
+    await new Promise((r) => setTimeout(r, 1_000))
+    const w: Record<string, Array<Sample>> = { "1 worker": [], "2 workers": [] }
+    for (let r = 0; r < rounds; r++) {
+      w["1 worker"]!.push(await wrk(`http://127.0.0.1:${one.port}/proxy/7`, duration, 100, pidsOf(one.proc), undefined))
+      w["2 workers"]!.push(await wrk(`http://127.0.0.1:${two.port}/proxy/7`, duration, 100, pidsOf(two.proc), undefined))
+    }
+    const a = median(w["1 worker"]!.map((x) => x.rps))
+    const b = median(w["2 workers"]!.map((x) => x.rps))
+    multicore = { "1 worker req/s": Math.round(a), "2 workers req/s": Math.round(b), ratio: Number((b / a).toFixed(2)) }
+  }
+
   const table: Array<Record<string, string | number>> = []
   for (const s of scenarios) {
-    const raw = results[s.name]!["raw node+undici"]!
+    const byTarget = results[s.key] ?? {}
+    const rawSamples = byTarget["raw node"] ?? []
+    const fastifySamples = byTarget["fastify"] ?? []
     for (const t of targets) {
-      const xs = results[s.name]![t.name]!
-      const rps = median(xs.map((x) => x.rps))
-      const ratios = xs.map((x, i) => x.rps / raw[i]!.rps)
+      const xs = byTarget[t.name]
+      if (xs === undefined) continue
+      const ratio = (base: ReadonlyArray<Sample>) =>
+        base.length === 0 ? NaN : Number(median(xs.map((x, i) => x.rps / (base[i]?.rps ?? NaN))).toFixed(2))
       table.push({
-        scenario: s.name,
+        scenario: s.key,
         target: t.name,
-        "req/s": Math.round(rps),
-        "p50 ms": median(xs.map((x) => x.p50)),
-        "p99 ms": median(xs.map((x) => x.p99)),
-        "RSS MB": Math.round(median(xs.map((x) => x.rss))),
-        "×raw (median of rounds)": Number(median(ratios).toFixed(2)),
-        "×raw range": `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`
+        "req/s": Math.round(median(xs.map((x) => x.rps))),
+        "p50 ms": Number(median(xs.map((x) => x.p50)).toFixed(2)),
+        "p99 ms": Number(median(xs.map((x) => x.p99)).toFixed(2)),
+        "RSS MB": median(xs.map((x) => x.rssMb)),
+        "×raw": ratio(rawSamples),
+        "×fastify": ratio(fastifySamples),
+        errors: xs.reduce((n, x) => n + x.errors, 0)
       })
     }
   }
   console.table(table)
+  if (multicore !== undefined) console.table([multicore])
   mkdirSync(join(root, "bench-results"), { recursive: true })
   const file = join(root, "bench-results", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`)
-  writeFileSync(file, JSON.stringify({ rounds, duration, connections, pinned: pin, table, results }, null, 2))
+  writeFileSync(file, JSON.stringify({ rounds, duration, pinned: pin, backend: useNginx ? "nginx" : "node", table, multicore, results }, null, 2))
   console.error(`wrote ${file}`)
 }
 
-main().finally(() => {
-  for (const c of children) c.kill("SIGKILL")
+const cleanup = () => {
+  for (const c of children) {
+    try {
+      c.kill("SIGKILL")
+    } catch {
+      // gone
+    }
+  }
+}
+process.on("SIGINT", () => {
+  cleanup()
+  process.exit(130)
+})
+main().then(cleanup, (e: unknown) => {
+  console.error(e)
+  cleanup()
+  process.exit(1)
 })

@@ -53,13 +53,14 @@ export const make = (options: Options): Handler => {
 
   const respond = endpoint.output_encoding === "no-op"
     ? (res: ProxyResponse) => render(res, Render.withMetadata(res.metadata.headers, incomplete))
-    : (res: ProxyResponse) => {
-      if (!Render.hasData(res.data)) return render(res, incompleteHead)
+    : (res: ProxyResponse, accept?: string) => {
+      if (!Render.hasData(res.data)) return render(res, incompleteHead, accept)
       const headers = res.isComplete ? complete : incomplete
       return Render.hasData(res.metadata.headers)
-        ? render(res, Render.withMetadata(res.metadata.headers, headers))
-        : render(res, res.isComplete ? completeHead : incompleteHead)
+        ? render(res, Render.withMetadata(res.metadata.headers, headers), accept)
+        : render(res, res.isComplete ? completeHead : incompleteHead, accept)
     }
+  const negotiate = endpoint.output_encoding === "negotiate"
 
   const recover = (cause: Cause.Cause<unknown>): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
     const found = Cause.findError(cause)
@@ -81,8 +82,8 @@ export const make = (options: Options): Handler => {
 
   return (request, params, path, rawQuery) =>
     incoming(request, params, path, rawQuery).pipe(
-      Effect.flatMap((req) => Effect.suspend(() => proxy(req))),
-      Effect.map(respond),
+      Effect.flatMap(proxy),
+      Effect.map(negotiate ? (res) => respond(res, request.headers["accept"]) : respond),
       Effect.catchCause(recover)
     )
 }

@@ -177,21 +177,35 @@ export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => 
   const query = queryFilter(endpoint.input_query_strings)
   const timeout = Duration.toMillis(endpoint.timeout)
   const method = endpoint.method
-  return (request, values, path, rawQuery) =>
-    Effect.map(readBody(request), (body) => {
-      const params: Record<string, string> = Object.create(null)
-      for (let i = 0; i < names.length; i++) params[names[i]!] = values[i] ?? ""
-      const ip = clientIp(request)
-      return {
-        method,
-        path,
-        url: undefined,
-        query: query(rawQuery),
-        params,
-        headers: headers(request, ip),
-        body,
-        deadline: Date.now() + timeout,
-        clientIp: ip
-      }
+  // The deadline starts when the request arrives, before its body is read.
+  const build = (
+    request: HttpServerRequest.HttpServerRequest,
+    values: ReadonlyArray<string>,
+    path: string,
+    rawQuery: string,
+    body: Uint8Array | undefined,
+    deadline: number
+  ): ProxyRequest => {
+    const params: Record<string, string> = Object.create(null)
+    for (let i = 0; i < names.length; i++) params[names[i]!] = values[i] ?? ""
+    const ip = clientIp(request)
+    return {
+      method,
+      path,
+      url: undefined,
+      query: query(rawQuery),
+      params,
+      headers: headers(request, ip),
+      body,
+      deadline,
+      clientIp: ip
+    }
+  }
+  return (request, values, path, rawQuery) => {
+    if (!hasBody(request)) return Effect.sync(() => build(request, values, path, rawQuery, undefined, Date.now() + timeout))
+    return Effect.suspend(() => {
+      const deadline = Date.now() + timeout
+      return Effect.map(readBody(request), (body) => build(request, values, path, rawQuery, body, deadline))
     })
+  }
 }

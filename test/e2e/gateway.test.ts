@@ -2,7 +2,7 @@
  * End to end: `sluice run` as a real process on real loopback backends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { type RunningSluice, startSluice } from "../support/Sluice.ts"
 
 interface Seen {
@@ -83,6 +83,12 @@ describe("sluice run (end to end)", () => {
             { host: [orders.url], url_pattern: "/orders/{id}" }
           ]
         },
+        {
+          endpoint: "/hang",
+          timeout: "5s",
+          backend: [{ host: [slow.url], url_pattern: "/hang-a" }, { host: [slow.url], url_pattern: "/hang-b" }]
+        },
+        { endpoint: "/upload", method: "POST", backend: [{ host: [users.url], url_pattern: "/upload" }] },
         { endpoint: "/proto", backend: [{ host: [users.url], url_pattern: "/proto" }] },
         {
           endpoint: "/proto-merge",
@@ -158,6 +164,41 @@ describe("sluice run (end to end)", () => {
     expect([400, 404]).toContain(res.status)
     await res.arrayBuffer()
     expect(users.seen.length).toBe(before)
+  })
+
+  it("a client disconnect aborts every backend call of that request (G4)", async () => {
+    const before = slow.seen.length
+    const started = Date.now()
+    await new Promise<void>((resolve) => {
+      const req = request(`${gw.url}/hang`)
+      req.on("error", () => resolve())
+      req.end()
+      setTimeout(() => {
+        req.destroy()
+        resolve()
+      }, 200)
+    })
+    for (let i = 0; i < 40 && slow.seen.slice(before).filter((s) => s.closedAt !== undefined).length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    const calls = slow.seen.slice(before)
+    expect(calls.map((c) => c.url).sort()).toEqual(["/hang-a", "/hang-b"])
+    for (const c of calls) {
+      expect(c.closedAt).toBeDefined()
+      // The backend would answer after 3 s and the deadline is 4.25 s: the request closes right
+      // after the client left.
+      expect(c.closedAt! - started).toBeLessThan(1_500)
+    }
+  })
+
+  it("answers 413 to a body over the limit without forwarding it (C1)", async () => {
+    const before = users.seen.length
+    const res = await fetch(`${gw.url}/upload`, { method: "POST", body: new Uint8Array(11 * 1024 * 1024) })
+    expect(res.status).toBe(413)
+    expect(users.seen.length).toBe(before)
+    const ok = await fetch(`${gw.url}/upload`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })
+    expect(ok.status).toBe(200)
+    expect(users.seen.at(-1)?.body).toBe("{}")
   })
 
   it("stays healthy", async () => {
