@@ -100,16 +100,19 @@ export const splitUrl = (url: string): readonly [origin: string, path: string] =
   return [url.slice(0, cut), path.startsWith("/") ? path : "/" + path]
 }
 
-const buildHeaders = (req: ProxyRequest, acceptGzip: boolean): Array<string> => {
+/**
+ * The headers sent upstream. A buffered (decoded) backend only understands gzip and deflate, so
+ * its `Accept-Encoding` is the gateway's own (`gzip`, or none with `disable_compression`), never
+ * the client's; a streamed (`no-op`) backend keeps the client's.
+ */
+const buildHeaders = (req: ProxyRequest, buffered: boolean, acceptGzip: boolean): Array<string> => {
   const out: Array<string> = []
-  let hasAcceptEncoding = false
   for (const name in req.headers) {
     const lower = name.toLowerCase()
-    if (hopByHop.has(lower)) continue
-    if (lower === "accept-encoding") hasAcceptEncoding = true
+    if (hopByHop.has(lower) || (buffered && lower === "accept-encoding")) continue
     for (const v of req.headers[name]!) out.push(name, v)
   }
-  if (acceptGzip && !hasAcceptEncoding) out.push("Accept-Encoding", "gzip")
+  if (buffered && acceptGzip) out.push("Accept-Encoding", "gzip")
   return out
 }
 
@@ -170,7 +173,7 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         settle(fail("Timeout", "the request deadline passed"))
         return
       }
-      run(req.url, req.method, buildHeaders(req, acceptGzip), req.body, 0).then(settle, (e: unknown) => settle(classify(e, timedOut)))
+      run(req.url, req.method, buildHeaders(req, buffer, acceptGzip), req.body, 0).then(settle, (e: unknown) => settle(classify(e, timedOut)))
       return Effect.sync(() => {
         finished = true
         clearTimeout(timer)

@@ -37,9 +37,18 @@ export const encodeQuery = (query: Query): string => {
   return out
 }
 
+/**
+ * `true` when `host.base + path` cannot change the origin or leave the prefix: the path starts
+ * with `/` and holds no `\` (which WHATWG URLs read as `/`) and no `#` — the URL parser then
+ * keeps the authority as written. Params are percent-encoded, so this is the common case.
+ */
+const plainPath = (path: string): boolean =>
+  path.charCodeAt(0) === 0x2f && !path.includes("\\") && !path.includes("#")
+
 /** Checks a final URL against the host it was built on. */
 export const check = (url: string, host: Host, path: string, allowedDots: number): string | undefined => {
   if (UrlPattern.countDotSegments(path) > allowedDots) return "dot segment in the backend path"
+  if (plainPath(path)) return undefined
   let u: URL
   try {
     u = new URL(url)
