@@ -15,6 +15,7 @@ import { ConfigError } from "../config/ConfigError.ts"
 import * as Gateway from "../Gateway.ts"
 import * as Cluster from "../server/Cluster.ts"
 import * as Logging from "../server/Logging.ts"
+import * as Plugins from "./Plugins.ts"
 
 const configFlag = Flag.File("config", { mustExist: true }).pipe(
   Flag.withAlias("c"),
@@ -65,7 +66,7 @@ const run = Command.make(
             Effect.logInfo(`${config.name === "" ? "sluice" : config.name} listening on ${address}`)
           )
         ).pipe(Layer.provideMerge(serving))
-      )
+      ).pipe(Effect.catchTag("ConfigError", reportConfigError)) // plugin settings are decoded at start
     })
     yield* Effect.provide(program, logging)
   })
@@ -96,5 +97,5 @@ const schema = Command.make(
 /** The `sluice` command with its subcommands. */
 export const sluice = Command.make("sluice").pipe(
   Command.withDescription("Sluice API gateway"),
-  Command.withSubcommands([run, check, schema])
+  Command.withSubcommands([run, check, schema, Plugins.command])
 )

@@ -4,12 +4,13 @@
  *
  * @since 0.1.0
  */
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as HeaderName from "../proxy/HeaderName.ts"
 import type * as BackendSchema from "./BackendSchema.ts"
 import type * as EndpointSchema from "./EndpointSchema.ts"
 import * as JsonPath from "./JsonPath.ts"
 import type * as Model from "./Model.ts"
+import * as PluginNamespace from "./PluginNamespace.ts"
 import * as Rules from "./Rules.ts"
 import type * as ServiceSchema from "./ServiceSchema.ts"
 import type * as Shape from "./Shape.ts"
@@ -60,6 +61,8 @@ const backend = (
     })
   }
   const http = raw.extra_config["backend/http"]
+  const rawProxy = raw.extra_config.proxy
+  const sluice = raw.extra_config["sluice/backend"]
   return {
     host: raw.disable_host_sanitize ? hosts : hosts.map(sanitizeHost),
     url_pattern: withLeadingSlash(raw.url_pattern),
@@ -74,12 +77,24 @@ const backend = (
     input_headers: raw.input_headers === undefined ? undefined : canonicalHeaders(raw.input_headers),
     input_query_strings: raw.input_query_strings,
     disable_host_sanitize: raw.disable_host_sanitize,
-    timeout: endpoint.timeout,
+    timeout: sluice?.timeout !== undefined && Duration.isLessThan(sluice.timeout, endpoint.timeout) ? sluice.timeout : endpoint.timeout,
     concurrent_calls: endpoint.concurrent_calls,
     extra_config: {
       "backend/http": http === undefined
         ? undefined
-        : { return_error_code: http.return_error_code, return_error_details: http.return_error_details }
+        : { return_error_code: http.return_error_code, return_error_details: http.return_error_details },
+      proxy: rawProxy === undefined ? undefined : {
+        flatmap_filter: rawProxy.flatmap_filter,
+        shadow: rawProxy.shadow,
+        shadow_timeout: rawProxy.shadow_timeout
+      },
+      "sluice/backend": sluice === undefined ? undefined : {
+        timeout: sluice.timeout,
+        body_from: sluice.body_from,
+        response_headers: sluice.response_headers === undefined ? undefined : canonicalHeaders(sluice.response_headers)
+      },
+      "plugin/req-resp-modifier": PluginNamespace.toModel(raw.extra_config["plugin/req-resp-modifier"], path, "plugin/req-resp-modifier"),
+      "plugin/http-client": PluginNamespace.toModel(raw.extra_config["plugin/http-client"], path, "plugin/http-client")
     }
   }
 }
@@ -96,7 +111,25 @@ const proxyOptions = (
       message: `strategy ${JSON.stringify(raw.strategy)} is not implemented by Sluice yet; ignored`
     })
   }
-  return { sequential: raw.sequential || raw.strategy === "sequential" }
+  const at = (key: string) => JsonPath.key(JsonPath.key(JsonPath.key(path, "extra_config"), "proxy"), key)
+  let strategy: Model.StaticStrategy = "always"
+  if (raw.static !== undefined) {
+    const s = raw.static.strategy
+    if (s === "always" || s === "success" || s === "complete" || s === "errored" || s === "incomplete") strategy = s
+    else findings.warnings.push({ path: at("static"), message: `static strategy ${JSON.stringify(s)} is unknown; read as "always" like KrakenD` })
+  }
+  let combiner: Model.Combiner | undefined
+  if (raw.combiner !== undefined) {
+    if (raw.combiner === "deep-merge" || raw.combiner === "deep-merge-append" || raw.combiner === "default") combiner = raw.combiner
+    else findings.warnings.push({ path: at("combiner"), message: `combiner ${JSON.stringify(raw.combiner)} is not known to Sluice; the default merge is used like KrakenD` })
+  }
+  return {
+    sequential: raw.sequential || raw.strategy === "sequential",
+    sequential_propagated_params: raw.sequential_propagated_params,
+    static: raw.static === undefined ? undefined : { strategy, data: raw.static.data },
+    flatmap_filter: raw.flatmap_filter,
+    combiner
+  }
 }
 
 /**
@@ -119,7 +152,10 @@ export const endpoint = (
     input_headers: canonicalHeaders(raw.input_headers),
     input_query_strings: raw.input_query_strings,
     output_encoding: raw.output_encoding ?? inherited.output_encoding,
-    extra_config: { proxy: proxyOptions(raw.extra_config.proxy, path, findings) }
+    extra_config: {
+      proxy: proxyOptions(raw.extra_config.proxy, path, findings),
+      "plugin/req-resp-modifier": PluginNamespace.toModel(raw.extra_config["plugin/req-resp-modifier"], path, "plugin/req-resp-modifier")
+    }
   }
   const [first, ...rest] = backends.map((b, j) =>
     backend(b, head, inherited, JsonPath.index(JsonPath.key(path, "backend"), j), findings)
@@ -164,5 +200,10 @@ export const service = (
   disable_keep_alives: raw.disable_keep_alives,
   disable_compression: raw.disable_compression,
   endpoints,
-  extra_config: { router: raw.extra_config.router, "telemetry/logging": raw.extra_config["telemetry/logging"] }
+  extra_config: {
+    router: raw.extra_config.router,
+    "telemetry/logging": raw.extra_config["telemetry/logging"],
+    ...(raw.extra_config["sluice/errors"] === undefined ? {} : { "sluice/errors": raw.extra_config["sluice/errors"] }),
+    "plugin/http-server": PluginNamespace.toModel(raw.extra_config["plugin/http-server"], JsonPath.root, "plugin/http-server")
+  }
 })

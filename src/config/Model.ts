@@ -61,21 +61,85 @@ export interface BackendHttpOptions {
 export interface ServiceExtraConfig {
   readonly router: RouterOptions
   readonly "telemetry/logging": LoggingOptions | undefined
+  readonly "sluice/errors"?: SluiceErrorsOptions | undefined
+  /** HTTP server (handler) plugins wrapping the whole app (`src/plugin`). */
+  readonly "plugin/http-server"?: PluginNamespace | undefined
 }
 
 /** Endpoint level `extra_config` namespaces that Sluice implements. */
 export interface EndpointExtraConfig {
   readonly proxy: EndpointProxyOptions | undefined
+  /** Request/response modifier plugins around the merge (`src/plugin`). */
+  readonly "plugin/req-resp-modifier"?: PluginNamespace | undefined
 }
 
 /** `extra_config.proxy` at endpoint level (the keys Sluice implements so far). */
 export interface EndpointProxyOptions {
   readonly sequential: boolean
+  /** Params of earlier backends (`resp0_a.b`, `resp0`) added to the params of the later ones. */
+  readonly sequential_propagated_params?: ReadonlyArray<string> | undefined
+  /** Data added to the response by strategy. */
+  readonly static?: StaticOptions | undefined
+  /** Operations on the merged data (only with more than one backend, skipped on partial answers). */
+  readonly flatmap_filter?: ReadonlyArray<FlatmapOperation> | undefined
+  /** How the backend responses are combined. */
+  readonly combiner?: Combiner | undefined
+}
+
+/** One `flatmap_filter` operation; unknown `type`s are ignored like KrakenD. */
+export interface FlatmapOperation {
+  readonly type: string
+  readonly args: ReadonlyArray<string>
+}
+
+/** When the static data of `proxy.static` is added (unknown names are read as `always`). */
+export type StaticStrategy = "always" | "success" | "complete" | "errored" | "incomplete"
+
+/** `proxy.static`. */
+export interface StaticOptions {
+  readonly strategy: StaticStrategy
+  readonly data: Readonly<Record<string, unknown>>
+}
+
+/** `proxy.combiner`: KrakenD's shallow merge (default) or Sluice's deep merges. */
+export type Combiner = "default" | "deep-merge" | "deep-merge-append"
+
+/** `extra_config.proxy` at backend level. */
+export interface BackendProxyOptions {
+  /** Replaces allow/deny/mapping: target → these operations → group. */
+  readonly flatmap_filter?: ReadonlyArray<FlatmapOperation> | undefined
+  /** Mirrored traffic: called with a copy of the request, its answer discarded. */
+  readonly shadow: boolean
+  readonly shadow_timeout?: Duration.Duration | undefined
+}
+
+/** `extra_config["sluice/backend"]` (Sluice only, beyond KrakenD). */
+export interface SluiceBackendOptions {
+  /** This backend's own deadline (bounded by the endpoint's). */
+  readonly timeout?: Duration.Duration | undefined
+  /** Sequential only: the body sent to this backend, from an earlier one (`resp0`, `resp0_a.b`). */
+  readonly body_from?: string | undefined
+  /** Backend response headers passed to the client (canonical names), for decoded encodings. */
+  readonly response_headers?: ReadonlyArray<string> | undefined
+}
+
+/** How failures become statuses: KrakenD's (default) or gateway-style (502/504, 2xx success). */
+export type StatusPolicy = "krakend" | "gateway"
+
+/** `extra_config["sluice/errors"]` (service level, Sluice only). */
+export interface SluiceErrorsOptions {
+  readonly status_policy: StatusPolicy
 }
 
 /** Backend level `extra_config` namespaces that Sluice implements. */
 export interface BackendExtraConfig {
   readonly "backend/http": BackendHttpOptions | undefined
+  readonly proxy?: BackendProxyOptions | undefined
+  readonly "sluice/backend"?: SluiceBackendOptions | undefined
+  /** Request/response modifier plugins around this backend's call (`src/plugin`). */
+  readonly "plugin/req-resp-modifier"?: PluginNamespace | undefined
+  /** The HTTP client plugin that replaces this backend's executor (`src/plugin`). */
+  readonly "plugin/http-client"?: PluginNamespace | undefined
 }
 
 /** One backend of an endpoint, with the endpoint's defaults applied. */
@@ -119,6 +183,17 @@ export interface EndpointConfig {
   readonly input_query_strings: ReadonlyArray<string>
   readonly output_encoding: OutputEncoding
   readonly extra_config: EndpointExtraConfig
+}
+
+/**
+ * A `plugin/...` namespace: the plugin names in order, their raw settings (each decoded by its
+ * plugin's Schema when the gateway starts), the Sluice `budget`, and the namespace's JSON path.
+ */
+export interface PluginNamespace {
+  readonly names: ReadonlyArray<string>
+  readonly settings: Readonly<Record<string, unknown>>
+  readonly budget: Duration.Duration | undefined
+  readonly path: string
 }
 
 /** `plugin` at the root: where plugin modules are loaded from. */

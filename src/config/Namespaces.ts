@@ -8,6 +8,8 @@
  */
 import * as Schema from "effect/Schema"
 import * as Fields from "./Fields.ts"
+import * as PluginNamespace from "./PluginNamespace.ts"
+import * as GoDuration from "./GoDuration.ts"
 import * as Shape from "./Shape.ts"
 
 /** Service `router`: gin router flags. */
@@ -59,54 +61,90 @@ export const BackendHttp = Schema.Struct({
   )
 }).annotate({ identifier: "BackendHttp", description: "Backend HTTP options (extra_config[\"backend/http\"])" })
 
+/** One `flatmap_filter` operation. */
+export const FlatmapOperation = Schema.Struct({
+  type: Schema.String.annotate({ description: "move, del or append (other types are ignored)" }),
+  args: Fields.Strings.annotate({ description: "move/append: [from, to]; del: the paths to delete" })
+}).annotate({ identifier: "FlatmapOperation", description: "A flatmap_filter operation" })
+
+/** `proxy.static`. */
+export const StaticData = Schema.Struct({
+  strategy: Fields.withDefault(Schema.String, "always", "always, success, complete, errored or incomplete"),
+  data: Schema.Record(Schema.String, Schema.Unknown).annotate({ description: "Object merged into the response" })
+}).annotate({ identifier: "StaticData", description: "Static data added to the response (proxy.static)" })
+
 /** Endpoint `proxy`: the keys implemented so far. */
 export const EndpointProxy = Schema.Struct({
   sequential: Fields.flag("Call the backends one after the other ({resp0_field} placeholders)"),
-  strategy: Fields.optional(Schema.String, "\"sequential\" is the same as sequential: true")
+  strategy: Fields.optional(Schema.String, "\"sequential\" is the same as sequential: true"),
+  sequential_propagated_params: Fields.optional(Fields.Strings, "resp<N>_<path> values added to the later backends' params"),
+  static: Fields.optional(StaticData, "Static data added to the response by strategy"),
+  flatmap_filter: Fields.optional(Schema.Array(FlatmapOperation), "Operations on the merged data (more than one backend)"),
+  combiner: Fields.optional(Schema.String, "default, or Sluice's deep-merge / deep-merge-append"),
+  force_sandboxed_request: Fields.flag("Accepted; Sluice always gives every backend its own request")
 }).annotate({ identifier: "EndpointProxy", description: "Endpoint proxy options (extra_config.proxy)" })
+
+/** Backend `proxy`. */
+export const BackendProxy = Schema.Struct({
+  flatmap_filter: Fields.optional(Schema.Array(FlatmapOperation), "Operations on this backend's data (replaces allow/deny/mapping)"),
+  shadow: Fields.flag("Mirror traffic to this backend and discard its answer"),
+  shadow_timeout: Fields.optional(GoDuration.PositiveGoDuration, "Deadline of the shadow call (default: the endpoint timeout)")
+}).annotate({ identifier: "BackendProxy", description: "Backend proxy options (extra_config.proxy)" })
+
+/** Backend `sluice/backend` (Sluice only). */
+export const SluiceBackend = Schema.Struct({
+  timeout: Fields.optional(GoDuration.PositiveGoDuration, "This backend's own deadline (bounded by the endpoint timeout)"),
+  body_from: Fields.optional(
+    Schema.String.check(Schema.isPattern(/^resp\d+(_.+)?$/)),
+    "Sequential proxy: send resp<N> (whole data) or resp<N>_<path> of an earlier backend as this backend's body"
+  ),
+  response_headers: Fields.optional(Fields.Strings, "Backend response headers passed to the client (e.g. Set-Cookie)")
+}).annotate({ identifier: "SluiceBackend", description: "Sluice backend options (extra_config[\"sluice/backend\"])" })
+
+/** Service `sluice/errors` (Sluice only). */
+export const SluiceErrors = Schema.Struct({
+  status_policy: Fields.withDefault(
+    Schema.Literals(["krakend", "gateway"]),
+    "krakend",
+    "krakend: KrakenD's statuses; gateway: 502 transport, 504 timeout, a single backend's status, any 2xx is success"
+  )
+}).annotate({ identifier: "SluiceErrors", description: "Sluice error options (extra_config[\"sluice/errors\"])" })
 
 /** Implemented service namespaces. */
 export const ServiceExtraConfig = Schema.Struct({
   router: Fields.withDefault(Router, {}, "Router options"),
-  "telemetry/logging": Schema.optionalKey(Logging)
+  "telemetry/logging": Schema.optionalKey(Logging),
+  "sluice/errors": Schema.optionalKey(SluiceErrors),
+  "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" }))
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
 /** Implemented endpoint namespaces. */
 export const EndpointExtraConfig = Schema.Struct({
-  proxy: Schema.optionalKey(EndpointProxy)
+  proxy: Schema.optionalKey(EndpointProxy),
+  "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
 /** Implemented backend namespaces. */
 export const BackendExtraConfig = Schema.Struct({
-  "backend/http": Schema.optionalKey(BackendHttp)
+  "backend/http": Schema.optionalKey(BackendHttp),
+  proxy: Schema.optionalKey(BackendProxy),
+  "sluice/backend": Schema.optionalKey(SluiceBackend),
+  "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
+  "plugin/http-client": Schema.optionalKey(PluginNamespace.One.annotate({ identifier: "PluginHttpClient" }))
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
-
-/** Backend `proxy`: nothing implemented yet; its KrakenD keys are warned about. */
-const BackendProxyShape: Shape.Shape = {
-  keys: [],
-  unimplemented: ["flatmap_filter", "shadow", "shadow_timeout"],
-  dropped: true
-}
 
 /** Keys of implemented namespaces that are accepted but ignored, by identifier (for the JSON Schema). */
 export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> = {
   Router: ["max_multipart_memory", "app_engine", "use_h2c"],
   Logging: ["syslog_facility", "custom_format"],
-  EndpointProxy: [
-    "static",
-    "flatmap_filter",
-    "combiner",
-    "shadow",
-    "force_sandboxed_request",
-    "sequential_propagated_params"
-  ]
+  EndpointProxy: ["shadow"]
 }
 
 /** Namespaces checked for typos but dropped from the model, by level (for the JSON Schema). */
 export const droppedNamespaces = {
   service: [] as ReadonlyArray<string>,
   endpoint: [] as ReadonlyArray<string>,
-  backend: ["proxy"] as ReadonlyArray<string>
+  backend: [] as ReadonlyArray<string>
 }
 
 /** Shape of the service `extra_config`. */
@@ -115,7 +153,8 @@ export const serviceShape: Shape.Shape = {
   namespaces: true,
   objects: {
     router: Shape.of(Router, { unimplemented: unimplementedKeys["Router"]!, objects: { error_body: { keys: ["404", "405"] } } }),
-    "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! })
+    "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! }),
+    "sluice/errors": Shape.of(SluiceErrors)
   }
 }
 
@@ -123,12 +162,22 @@ export const serviceShape: Shape.Shape = {
 export const endpointShape: Shape.Shape = {
   keys: Object.keys(EndpointExtraConfig.fields),
   namespaces: true,
-  objects: { proxy: Shape.of(EndpointProxy, { unimplemented: unimplementedKeys["EndpointProxy"]! }) }
+  objects: {
+    proxy: Shape.of(EndpointProxy, {
+      unimplemented: unimplementedKeys["EndpointProxy"]!,
+      objects: { static: Shape.of(StaticData) },
+      arrays: { flatmap_filter: Shape.of(FlatmapOperation) }
+    })
+  }
 }
 
 /** Shape of a backend `extra_config`. */
 export const backendShape: Shape.Shape = {
   keys: [...Object.keys(BackendExtraConfig.fields), ...droppedNamespaces.backend],
   namespaces: true,
-  objects: { "backend/http": Shape.of(BackendHttp), proxy: BackendProxyShape }
+  objects: {
+    "backend/http": Shape.of(BackendHttp),
+    proxy: Shape.of(BackendProxy, { arrays: { flatmap_filter: Shape.of(FlatmapOperation) } }),
+    "sluice/backend": Shape.of(SluiceBackend)
+  }
 }

@@ -5,7 +5,8 @@
  * - `safejson`: an object as is, an array as `{ collection }`, a scalar as `{ content }`.
  * - `string`: `{ content: "<body>" }`.
  * - `no-op`: no decoding; the body stream goes to `io`, status and end-to-end headers to `metadata`.
- * - `xml`, `rss`: not implemented yet (a `Decode` error says so).
+ * - `xml`: the document as data (root element as the top-level key, attributes as `-name`), see `Xml.ts`.
+ * - `rss`: an RSS or Atom feed as `{ ...channel fields, items: [...] }`.
  *
  * @since 0.1.0
  */
@@ -17,6 +18,7 @@ import { canonical } from "../proxy/HeaderName.ts"
 import * as Proxy from "../proxy/Proxy.ts"
 import { BackendError } from "../proxy/ProxyError.ts"
 import * as Json from "./Json.ts"
+import * as Xml from "./Xml.ts"
 
 /** A decoder: raw response in, response with decoded data out. */
 export type Decoder = (raw: RawResponse) => Effect.Effect<Proxy.ProxyResponse, BackendError>
@@ -85,7 +87,17 @@ export const make = (backend: BackendConfig): Decoder => {
           return Json.isObject(r.value) ? ok(r.value, raw) : decodeError("expected a JSON object")
         }
     case "xml":
+      return (raw) => {
+        const r = Xml.parse(body(raw))
+        if (!r.ok) return decodeError(r.message)
+        return Json.isObject(r.value) ? ok(r.value, raw) : decodeError("expected an XML document")
+      }
     case "rss":
-      return () => decodeError(`the ${backend.encoding} encoding is not implemented yet`)
+      return (raw) => {
+        const r = Xml.parse(body(raw))
+        if (!r.ok) return decodeError(r.message)
+        const f = Xml.feed(r.value)
+        return f === undefined ? decodeError("expected an RSS or Atom feed") : ok(f, raw)
+      }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Output renders (lura `router/gin/render.go`, `output_encoding`): a `ProxyResponse` plus the
  * router's response head become an `HttpServerResponse`. Non-`no-op` renders always answer
- * 200; `no-op` answers the backend's status and headers and streams its body.
+ * 200; `no-op` answers the backend's status and headers and streams its body. `xml` (root
+ * `<doc>`), `yaml`, and `negotiate` (by the client's `Accept`, see `Negotiate.ts`).
  *
  * @since 0.1.0
  */
@@ -9,6 +10,9 @@ import * as Cookies from "effect/http/Cookies"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { OutputEncoding } from "../config/Model.ts"
 import type { Headers, ProxyResponse } from "../proxy/Proxy.ts"
+import * as Negotiate from "./Negotiate.ts"
+import * as Xml from "./Xml.ts"
+import * as Yaml from "./Yaml.ts"
 
 /** Response headers (single values) and cookies (`Set-Cookie` lines kept one by one). */
 export interface Head {
@@ -16,8 +20,8 @@ export interface Head {
   readonly cookies: Cookies.Cookies
 }
 
-/** Renders one response. */
-export type Renderer = (response: ProxyResponse, head: Head) => HttpServerResponse.HttpServerResponse
+/** Renders one response; `accept` is the client's `Accept` header (read by `negotiate` only). */
+export type Renderer = (response: ProxyResponse, head: Head, accept?: string) => HttpServerResponse.HttpServerResponse
 
 /** `application/json; charset=utf-8`. */
 export const jsonContentType = "application/json; charset=utf-8"
@@ -115,11 +119,31 @@ export const make = (encoding: OutputEncoding): Renderer => {
       return string
     case "no-op":
       return noop
-    // TODO(encodings issue): xml (krakend-xml, root `<doc>`), yaml, and negotiate (by `Accept`:
-    // xml → xml, text/plain or yaml → YAML, otherwise json) render as json until then.
     case "xml":
+      return xml
     case "yaml":
+      return yaml
     case "negotiate":
-      return json
+      return negotiate
+  }
+}
+
+/** `xml`: `data` as XML with root `<doc>`. */
+export const xml: Renderer = (response, head) =>
+  HttpServerResponse.text(Xml.render(response.data), { headers: head.headers, cookies: head.cookies, contentType: Xml.contentType })
+
+/** `yaml`: `data` as YAML. */
+export const yaml: Renderer = (response, head) =>
+  HttpServerResponse.text(Yaml.render(response.data), { headers: head.headers, cookies: head.cookies, contentType: Yaml.contentType })
+
+/** `negotiate`: xml, YAML or json by the client's `Accept`. */
+export const negotiate: Renderer = (response, head, accept) => {
+  switch (Negotiate.format(accept)) {
+    case "xml":
+      return xml(response, head)
+    case "yaml":
+      return yaml(response, head)
+    case "json":
+      return json(response, head)
   }
 }

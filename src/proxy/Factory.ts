@@ -14,9 +14,12 @@
  */
 import * as Effect from "effect/Effect"
 import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Model.ts"
+import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
 import * as Concurrent from "./Concurrent.ts"
+import * as Deadline from "./Deadline.ts"
 import * as Executor from "./Executor.ts"
+import * as Flatmap from "./Flatmap.ts"
 import * as Formatter from "./Formatter.ts"
 import * as HeaderFilter from "./HeaderFilter.ts"
 import * as HostSelection from "./HostSelection.ts"
@@ -24,6 +27,10 @@ import * as Merge from "./Merge.ts"
 import type { Middleware, Proxy } from "./Proxy.ts"
 import * as QueryFilter from "./QueryFilter.ts"
 import * as RequestBuilder from "./RequestBuilder.ts"
+import * as ResponseHeaders from "./ResponseHeaders.ts"
+import * as Sequential from "./Sequential.ts"
+import * as Shadow from "./Shadow.ts"
+import * as Static from "./Static.ts"
 import * as StatusHandler from "./StatusHandler.ts"
 import { Transport } from "./Transport.ts"
 
@@ -31,14 +38,18 @@ import { Transport } from "./Transport.ts"
 const stack = (stages: ReadonlyArray<Middleware>, terminal: Proxy): Proxy =>
   stages.reduceRight<Proxy>((inner, stage) => stage(inner), terminal)
 
-/** The terminal of a backend: executor → status handling → decoder → formatter. */
-const httpProxy = (executor: Executor.Executor, backend: BackendConfig): Proxy => {
+/** The terminal of a backend: executor → status handling → decoder → formatter → kept response headers. */
+const httpProxy = (executor: Executor.Executor, backend: BackendConfig, service: GatewayConfig): Proxy => {
   const decode = Decoder.make(backend)
   const format = Formatter.make(backend)
-  const parse: StatusHandler.Parser = format === undefined
+  const formatted: StatusHandler.Parser = format === undefined
     ? decode
     : (raw) => Effect.map(decode(raw), (res) => ({ ...res, data: format(res.data) }))
-  const handle = StatusHandler.make(backend)(parse)
+  const keep = ResponseHeaders.make(backend)
+  const parse: StatusHandler.Parser = keep === undefined
+    ? formatted
+    : (raw) => Effect.map(formatted(raw), (res) => keep(raw.headers, res))
+  const handle = StatusHandler.make(backend, service.extra_config["sluice/errors"]?.status_policy)(parse)
   return (req) => Effect.flatMap(executor(req), handle)
 }
 
@@ -48,28 +59,48 @@ export const makeBackendProxy = (
   _endpoint: EndpointConfig,
   service: GatewayConfig
 ): Effect.Effect<Proxy, never, Transport> =>
-  Effect.map(Transport, (transport) => {
-    const executor = Executor.make(transport.dispatcher, Executor.optionsFor(backend, service, transport.options))
+  Effect.map(Effect.zip(Transport, PluginStages), ([transport, plugins]) => {
+    // a backend with `plugin/http-client` uses the plugin's HttpClient as its executor
+    const executor = plugins.executor(backend) ??
+      Executor.make(transport.dispatcher, Executor.optionsFor(backend, service, transport.options))
     return stack(
       [
+        Deadline.make(backend), // `sluice/backend.timeout`
         QueryFilter.make(backend),
         RequestBuilder.make(backend),
         Concurrent.make(backend),
         HostSelection.make(backend),
-        HeaderFilter.make(backend)
-        // backend modifiers, circuit breaker and rate limit go here
+        HeaderFilter.make(backend),
+        plugins.backend(backend) // backend `plugin/req-resp-modifier`
+        // circuit breaker and rate limit go here
       ],
-      httpProxy(executor, backend)
+      httpProxy(executor, backend, service)
     )
   })
 
-/** Builds the proxy of one endpoint. */
-export const makeEndpointProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, never, Transport> =>
+/**
+ * Builds the proxy of one endpoint: shadow backends split off (called on the side), then static
+ * data → endpoint modifiers → endpoint flatmap → parallel or sequential merge (N > 1).
+ */
+export const makeEndpointProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, never, Transport> => {
+  const { main, shadow } = Shadow.split(endpoint)
+  const pipe = main === undefined ? Effect.succeed(Shadow.noBackend) : makeMainProxy(main, service)
+  return shadow === undefined
+    ? pipe
+    : Effect.zipWith(pipe, makeMainProxy(shadow.endpoint, service), (p, s) => Shadow.make(s, shadow.timeout)(p))
+}
+
+const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, never, Transport> =>
   Effect.map(
-    Effect.forEach(endpoint.backend, (backend) => makeBackendProxy(backend, endpoint, service)),
-    (parts) => {
-      const merged = parts.length === 1 ? parts[0]! : Merge.make(endpoint, parts)
-      // sequential merge, endpoint flatmap, endpoint modifiers and static data go here
-      return merged
+    Effect.zip(Effect.forEach(endpoint.backend, (backend) => makeBackendProxy(backend, endpoint, service)), PluginStages),
+    ([parts, plugins]) => {
+      const merged = parts.length === 1
+        ? parts[0]!
+        : endpoint.extra_config.proxy?.sequential === true
+        ? Sequential.make(endpoint, parts)
+        : Merge.make(endpoint, parts)
+      const flatmapped = Flatmap.endpoint(endpoint)(merged) // endpoint `proxy.flatmap_filter` (N > 1)
+      const modified = plugins.endpoint(endpoint)(flatmapped) // endpoint `plugin/req-resp-modifier`, around the merge
+      return Static.make(endpoint.extra_config.proxy?.static)(modified) // `proxy.static`, outermost
     }
   )

@@ -1,6 +1,7 @@
 /**
  * The entity formatter of one backend (Lura's `proxy/formatter.go`), applied in this order:
- * `target` → `allow` (or, only when allow is empty, `deny`) → `mapping` → `group`. Every path is
+ * `target` → `allow` (or, only when allow is empty, `deny`) → `mapping` → `group`; with a
+ * backend `proxy.flatmap_filter`: `target` → flatmap → `group`. Every path is
  * split when the pipe is built. Paths walk own properties of objects only (no array traversal),
  * and the objects the formatter creates have a null prototype, so `__proto__`, `constructor` and
  * `prototype` keys from a backend stay inert data (RELIABILITY C11).
@@ -8,6 +9,7 @@
  * @since 0.1.0
  */
 import type { BackendConfig } from "../config/Model.ts"
+import * as Flatmap from "./Flatmap.ts"
 
 /** Response data. */
 export type Data = Readonly<Record<string, unknown>>
@@ -125,13 +127,18 @@ export const group = (name: string): Formatter => (data) => {
   return out
 }
 
-/** The formatter of one backend, or `undefined` when it has nothing to do. */
+/**
+ * The formatter of one backend, or `undefined` when it has nothing to do. A backend
+ * `proxy.flatmap_filter` replaces allow/deny/mapping: target → flatmap → group.
+ */
 export const make = (backend: BackendConfig): Formatter | undefined => {
   const steps: Array<Formatter> = []
+  const flatmap = Flatmap.make(backend.extra_config.proxy?.flatmap_filter)
   if (backend.target !== undefined && backend.target !== "") steps.push(target(backend.target))
-  if (backend.allow.length > 0) steps.push(allow(backend.allow))
+  if (flatmap !== undefined) steps.push(flatmap)
+  else if (backend.allow.length > 0) steps.push(allow(backend.allow))
   else if (backend.deny.length > 0) steps.push(deny(backend.deny))
-  if (Object.keys(backend.mapping).length > 0) steps.push(mapping(backend.mapping))
+  if (flatmap === undefined && Object.keys(backend.mapping).length > 0) steps.push(mapping(backend.mapping))
   if (backend.group !== undefined && backend.group !== "") steps.push(group(backend.group))
   if (steps.length === 0) return undefined
   if (steps.length === 1) return steps[0]

@@ -5,11 +5,13 @@
  * `backend/http.return_error_details: "<alias>"` the failure becomes data instead:
  * `{ "error_<alias>": { http_status_code, http_body, http_body_encoding } }`, incomplete, with the
  * backend status in the metadata (details wins when both flags are set). `no-op`: no check.
+ * With the gateway status policy (`sluice/errors.status_policy: "gateway"`) any 2xx is success,
+ * and a 2xx with an empty body (204) is an empty answer instead of a decode error.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import type { BackendConfig } from "../config/Model.ts"
+import type { BackendConfig, StatusPolicy } from "../config/Model.ts"
 import type { RawResponse } from "./Executor.ts"
 import * as Proxy from "./Proxy.ts"
 import { BackendError } from "./ProxyError.ts"
@@ -26,8 +28,9 @@ const contentType = (raw: RawResponse): string => {
 }
 
 /** Wraps the parser of one backend with its status check. */
-export const make = (backend: BackendConfig): (parser: Parser) => Parser => {
+export const make = (backend: BackendConfig, policy: StatusPolicy = "krakend"): (parser: Parser) => Parser => {
   if (backend.encoding === "no-op") return (parser) => parser
+  if (policy === "gateway") return gateway(backend)
   const name = `${backend.method} ${backend.url_pattern}`
   const options = backend.extra_config["backend/http"]
   const details = options?.return_error_details
@@ -55,4 +58,21 @@ export const make = (backend: BackendConfig): (parser: Parser) => Parser => {
           exposeStatus
         })
       )
+}
+
+const isSuccess2xx = (status: number): boolean => status >= 200 && status < 300
+
+/** The gateway policy: any 2xx is success; the rest as KrakenD's check (details still apply). */
+const gateway = (backend: BackendConfig): (parser: Parser) => Parser => {
+  const strict = make(backend, "krakend")
+  return (parser) => {
+    const checked = strict(parser)
+    return (raw) => {
+      if (raw.status === 200 || raw.status === 201 || !isSuccess2xx(raw.status)) return checked(raw)
+      if (raw.body === undefined || raw.body.byteLength === 0) {
+        return Effect.succeed(Proxy.response(Object.create(null), true, { status: raw.status, headers: Proxy.emptyHeaders }))
+      }
+      return parser(raw)
+    }
+  }
 }

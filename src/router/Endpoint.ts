@@ -62,17 +62,23 @@ export const make = (options: Options): Handler => {
     }
   const negotiate = endpoint.output_encoding === "negotiate"
 
+  // KrakenD logs every error of a request, a multi-error one by one.
+  const tag = `[ENDPOINT: ${endpoint.endpoint}]`
+  const logErrors = (error: ProxyError): Effect.Effect<void> =>
+    error._tag === "MergeError"
+      ? Effect.forEach(error.errors, (e) => Effect.logError(tag, e.message), { discard: true })
+      : Effect.logError(tag, error.message)
+  const logPartial = (res: ProxyResponse): Effect.Effect<ProxyResponse> =>
+    res.errors.length === 0
+      ? Effect.succeed(res)
+      : Effect.as(Effect.forEach(res.errors, (e) => Effect.logWarning(tag, e.message), { discard: true }), res)
+
   const recover = (cause: Cause.Cause<unknown>): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
     const found = Cause.findError(cause)
     if (Result.isSuccess(found)) {
       const error = found.success
       if (Incoming.isBodyError(error)) return Effect.succeed(errors.bodyError(error, incomplete))
-      if (isProxyError(error)) {
-        return Effect.as(
-          Effect.logDebug("endpoint error", error.message).pipe(Effect.annotateLogs({ endpoint: endpoint.endpoint })),
-          errors.proxyError(error, incomplete)
-        )
-      }
+      if (isProxyError(error)) return Effect.as(logErrors(error), errors.proxyError(error, incomplete))
     }
     return Effect.as(
       Effect.logError("endpoint defect", Cause.pretty(cause)).pipe(Effect.annotateLogs({ endpoint: endpoint.endpoint })),
@@ -83,6 +89,7 @@ export const make = (options: Options): Handler => {
   return (request, params, path, rawQuery) =>
     incoming(request, params, path, rawQuery).pipe(
       Effect.flatMap(proxy),
+      Effect.flatMap(logPartial),
       Effect.map(negotiate ? (res) => respond(res, request.headers["accept"]) : respond),
       Effect.catchCause(recover)
     )

@@ -2,13 +2,15 @@
  * The one module that maps failures to HTTP answers. The mapping is a `Policy`, a plain function;
  * `krakend` (the default) is KrakenD's: 500 with an empty body, the status of a `BackendError`
  * that exposes it (`backend/http.return_error_code`) or of a `ModifierError`, the message as the
- * body only with `router.return_error_msg`. A gateway-style policy (502/504) can be passed
- * instead without touching the router.
+ * body only with `router.return_error_msg`. `gateway` (opt-in, `sluice/errors.status_policy:
+ * "gateway"`) answers like a gateway: 502 for a transport or bad backend answer, 504 for a
+ * timeout, a backend's own status passed through.
  *
  * @since 0.1.0
  */
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import type { ProxyError } from "../proxy/ProxyError.ts"
+import type { GatewayConfig } from "../config/Model.ts"
+import type { BackendError, ProxyError } from "../proxy/ProxyError.ts"
 import type { BodyError } from "./Incoming.ts"
 
 /** What a policy decides for one error. */
@@ -56,6 +58,49 @@ export const krakend: Policy = (error, returnErrorMsg) => {
       return answer(500, returnErrorMsg ? error.message : undefined)
   }
 }
+
+const backendStatus = (error: BackendError): number => {
+  switch (error.reason) {
+    case "Timeout":
+      return 504
+    case "Status":
+      return validStatus(error.status) ? error.status : 502
+    case "InvalidUrl":
+      return 500
+    default:
+      return 502
+  }
+}
+
+const isTimeout = (e: ProxyError): boolean =>
+  e._tag === "DeadlineError" || (e._tag === "BackendError" && e.reason === "Timeout")
+
+/**
+ * The gateway-style mapping: `BackendError` → 504 (timeout), the backend's status (a status
+ * error, its body with `return_error_msg`), 500 (refused URL) or 502 (transport, decode, too
+ * large); a merge where every part failed → the single part's answer, 504 when all timed out,
+ * else 502; `DeadlineError` → 504; `ModifierError` as KrakenD.
+ */
+export const gateway: Policy = (error, returnErrorMsg) => {
+  switch (error._tag) {
+    case "BackendError":
+      return error.reason === "Status"
+        ? answer(backendStatus(error), returnErrorMsg ? error.body ?? "" : undefined, error.contentType)
+        : answer(backendStatus(error), returnErrorMsg ? error.message : undefined)
+    case "MergeError":
+      if (error.errors.length === 1) return gateway(error.errors[0]!, returnErrorMsg)
+      if (error.errors.length === 0) return answer(500, returnErrorMsg ? error.message : undefined)
+      return answer(error.errors.every(isTimeout) ? 504 : 502, returnErrorMsg ? error.message : undefined)
+    case "DeadlineError":
+      return answer(504, returnErrorMsg ? error.message : undefined)
+    case "ModifierError":
+      return krakend(error, returnErrorMsg)
+  }
+}
+
+/** The policy the config asks for (`sluice/errors.status_policy`), KrakenD's by default. */
+export const fromConfig = (config: GatewayConfig): Policy =>
+  config.extra_config["sluice/errors"]?.status_policy === "gateway" ? gateway : krakend
 
 /** Options of the error renderer. */
 export interface Options {

@@ -71,7 +71,7 @@ export const make = (options: Options): HttpApp => {
   const { config } = options
   const router = config.extra_config.router
   const versionHeader = router.hide_version_header ? "Version undefined" : `Version ${Version.version}`
-  const errors = ErrorResponse.make({ returnErrorMsg: router.return_error_msg, policy: options.errorPolicy })
+  const errors = ErrorResponse.make({ returnErrorMsg: router.return_error_msg, policy: options.errorPolicy ?? ErrorResponse.fromConfig(config) })
   const clientIp = ClientIp.make(router)
 
   const table = RouteTable.make<Route>(

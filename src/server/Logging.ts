@@ -48,10 +48,13 @@ const text = (message: unknown): string => {
 
 /** A line logger writing `date SLUICE LEVEL: [prefix] message` to a sink (stdout by default). */
 export const make = (prefix: string, write: (line: string) => void = (l) => process.stdout.write(l)) =>
-  Logger.make<unknown, void>(({ cause, date, logLevel, message }) => {
+  Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
     const head = `${stamp(date)} SLUICE ${labels[logLevel] ?? logLevel}: ${prefix === "" ? "" : `${prefix} `}`
     const failure = cause.reasons.length === 0 ? "" : ` ${Cause.pretty(cause).split("\n")[0] ?? ""}`
-    write(`${head}${text(message)}${failure}\n`)
+    const annotations = fiber.getRef(References.CurrentLogAnnotations)
+    let extra = ""
+    for (const key in annotations) extra += ` ${key}=${text(annotations[key])}`
+    write(`${head}${text(message)}${failure}${extra}\n`)
   })
 
 /** The log layer for a gateway: level and prefix from `telemetry/logging`, DEBUG with `-d`. */

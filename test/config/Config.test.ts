@@ -398,17 +398,16 @@ describe("warnings", () => {
       const { config, warnings } = yield* Config.decode(minimal(
         { extra_config: { router: { max_multipart_memory: 10 }, "telemetry/logging": { syslog_facility: "local3" } } },
         {
-          extra_config: { proxy: { static: { data: {} }, sequential: true } },
+          extra_config: { proxy: { shadow: true, sequential: true } },
           backend: [{ url_pattern: "/b", extra_config: { proxy: { shadow: true } } }]
         }
       ))
       expect(warnings.map((w) => w.path)).toEqual([
-        "$.endpoints[0].backend[0].extra_config.proxy.shadow",
-        "$.endpoints[0].extra_config.proxy.static",
+        "$.endpoints[0].extra_config.proxy.shadow",
         "$.extra_config.router.max_multipart_memory",
         "$.extra_config[\"telemetry/logging\"].syslog_facility"
       ])
-      expect(warnings[1]!.message).toBe("static is a KrakenD setting Sluice does not implement yet; ignored")
+      expect(warnings[0]!.message).toBe("shadow is a KrakenD setting Sluice does not implement yet; ignored")
       expect(config.endpoints[0]!.extra_config.proxy).toEqual({ sequential: true })
     }))
 

@@ -47,8 +47,9 @@ describe("Decoder", () => {
   it("string: { content }", () => {
     expect(data({ encoding: "string" }, "héllo")).toEqual({ content: "héllo" })
   })
-  it("xml and rss: not implemented yet", () => {
-    expect(reason({ encoding: "xml" }, "<a/>")).toBe("Decode")
+  it("xml: the document as data; rss: a non-feed document is a Decode error", () => {
+    expect(data({ encoding: "xml" }, "<a x=\"1\"><b>2</b></a>")).toEqual({ a: { "-x": "1", b: "2" } })
+    expect(reason({ encoding: "xml" }, "<a><__proto__/></a>")).toBe("Decode")
     expect(reason({ encoding: "rss" }, "<a/>")).toBe("Decode")
   })
   it("nesting deeper than the limit is a Decode error", () => {

@@ -1,0 +1,56 @@
+/**
+ * The plugin namespaces as written: `plugin/http-server` (service), `plugin/req-resp-modifier`
+ * (endpoint and backend) and `plugin/http-client` (backend). The config decoder only checks
+ * their frame (`name`, the optional Sluice `budget`); each plugin's own settings, under the key
+ * named after it, are decoded by that plugin's Schema when the gateway starts
+ * (`src/plugin/Wiring.ts`), because only then is the plugin known.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import * as GoDuration from "./GoDuration.ts"
+import * as JsonPath from "./JsonPath.ts"
+import type { PluginNamespace } from "./Model.ts"
+
+const settings = [Schema.Record(Schema.String, Schema.Unknown)] as const
+
+const budget = Schema.optionalKey(
+  GoDuration.PositiveGoDuration.annotate({
+    description: "Sluice: time budget of each call of these plugins (default: the endpoint timeout)"
+  })
+)
+
+/** `{ "name": ["a", "b"], "a": {...}, "b": {...} }`: several plugins, `name` a string or a list. */
+export const Many = Schema.StructWithRest(
+  Schema.Struct({
+    name: Schema.Union([Schema.String, Schema.Array(Schema.String)]).annotate({
+      description: "Names of the plugins, in order; each one's settings are under its name"
+    }),
+    budget
+  }),
+  settings
+).annotate({ description: "Plugins by name, each with its settings under its name" })
+
+/** `{ "name": "x", "x": {...} }`: one plugin (`plugin/http-client`). */
+export const One = Schema.StructWithRest(
+  Schema.Struct({
+    name: Schema.String.annotate({ description: "Name of the client plugin; its settings are under its name" }),
+    budget
+  }),
+  settings
+).annotate({ description: "One client plugin, its settings under its name" })
+
+/** The decoded frame of a namespace. */
+export type Raw = typeof Many.Type | typeof One.Type
+
+/** The model of a decoded namespace at `levelPath` (e.g. `$.endpoints[0]`), or `undefined`. */
+export const toModel = (raw: Raw | undefined, levelPath: string, namespace: string): PluginNamespace | undefined => {
+  if (raw === undefined) return undefined
+  const { budget: b, name, ...rest } = raw
+  return {
+    names: typeof name === "string" ? [name] : [...(name as ReadonlyArray<string>)],
+    settings: rest,
+    budget: b,
+    path: JsonPath.key(JsonPath.key(levelPath, "extra_config"), namespace)
+  }
+}
