@@ -59,50 +59,71 @@ export const runCli = (args: ReadonlyArray<string>, timeoutMs = 15_000) =>
     })
   })
 
-/** Starts `sluice run -c <config> -p 0` (plus extra args) and waits until it listens. */
-export const startSluice = (config: unknown, extraArgs: ReadonlyArray<string> = []): Promise<RunningSluice> =>
+/**
+ * Starts `sluice run -c <config> -p 0` (plus extra args) and waits until it listens: by its
+ * "listening on" line, or — when `options.port` is given (for configs whose log level hides that
+ * INFO line) — by polling `/__health` on that port.
+ */
+export const startSluice = (
+  config: unknown,
+  extraArgs: ReadonlyArray<string> = [],
+  options: { readonly port?: number } = {}
+): Promise<RunningSluice> =>
   new Promise((resolve, reject) => {
     const file = writeConfig(config)
-    const proc = spawn(process.execPath, [
+    const args = [
       join(root, "src/cli/main.ts"),
       "run",
       "-c",
       file,
-      ...(extraArgs.includes("-p") ? [] : ["-p", "0"]),
+      ...(options.port !== undefined ? ["-p", String(options.port)] : extraArgs.includes("-p") ? [] : ["-p", "0"]),
       ...(extraArgs.includes("--workers") ? [] : ["--workers", "1"]),
       ...extraArgs
-    ], {
-      cwd: root
-    })
+    ]
+    const proc = spawn(process.execPath, args, { cwd: root })
     let out = ""
+    let done = false
     const exited = new Promise<number | null>((res) => proc.on("exit", (code) => res(code)))
     const timer = setTimeout(() => {
       proc.kill("SIGKILL")
       reject(new Error(`sluice did not start:\n${out}`))
     }, 15_000)
+    const ready = (port: number) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        proc,
+        output: () => out,
+        exited,
+        stop: (signal = "SIGTERM") => {
+          if (proc.exitCode === null) proc.kill(signal)
+          return exited
+        }
+      })
+    }
     const onData = (d: Buffer) => {
       out += d.toString()
       const m = /listening on http:\/\/[^:\s]+:(\d+)/.exec(out)
-      if (m !== null) {
-        clearTimeout(timer)
-        const port = Number(m[1])
-        resolve({
-          url: `http://127.0.0.1:${port}`,
-          port,
-          proc,
-          output: () => out,
-          exited,
-          stop: (signal = "SIGTERM") => {
-            if (proc.exitCode === null) proc.kill(signal)
-            return exited
-          }
-        })
-      }
+      if (m !== null) ready(Number(m[1]))
     }
     proc.stdout.on("data", onData)
     proc.stderr.on("data", onData)
+    if (options.port !== undefined) {
+      const port = options.port
+      const poll = () => {
+        if (done) return
+        fetch(`http://127.0.0.1:${port}/__health`).then(
+          (r) => (r.ok ? ready(port) : setTimeout(poll, 50)),
+          () => setTimeout(poll, 50)
+        )
+      }
+      poll()
+    }
     void exited.then((code) => {
       clearTimeout(timer)
-      reject(new Error(`sluice exited with ${code} before listening:\n${out}`))
+      if (!done) reject(new Error(`sluice exited with ${code} before listening:\n${out}`))
     })
   })
