@@ -28,5 +28,9 @@ export * as Gateway from "./Gateway.ts"
 export type { Headers, Middleware, Proxy, ProxyRequest, ProxyResponse, Query, ResponseMetadata } from "./proxy/Proxy.ts"
 /** Typed failures of the proxy pipe. */
 export { BackendError, DeadlineError, MergeError, ModifierError, type ProxyError } from "./proxy/ProxyError.ts"
+/** The plugin contract (`Plugin.handler`, `Plugin.modifier`, `Plugin.client`, ...); also `sluice/plugin`. */
+export { Plugin } from "./plugin/Plugin.ts"
+/** The registry of plugins a gateway can use, as a service and a layer. */
+export * as PluginRegistry from "./plugin/Registry.ts"
 /** Sluice's version. */
 export { version } from "./Version.ts"

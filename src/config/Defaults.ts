@@ -93,8 +93,8 @@ const backend = (
         body_from: sluice.body_from,
         response_headers: sluice.response_headers === undefined ? undefined : canonicalHeaders(sluice.response_headers)
       },
-      "plugin/req-resp-modifier": PluginNamespace.toModel(raw.extra_config["plugin/req-resp-modifier"], path, "plugin/req-resp-modifier"),
-      "plugin/http-client": PluginNamespace.toModel(raw.extra_config["plugin/http-client"], path, "plugin/http-client")
+      ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path),
+      ...PluginNamespace.field("plugin/http-client", raw.extra_config["plugin/http-client"], path)
     }
   }
 }
@@ -154,7 +154,7 @@ export const endpoint = (
     output_encoding: raw.output_encoding ?? inherited.output_encoding,
     extra_config: {
       proxy: proxyOptions(raw.extra_config.proxy, path, findings),
-      "plugin/req-resp-modifier": PluginNamespace.toModel(raw.extra_config["plugin/req-resp-modifier"], path, "plugin/req-resp-modifier")
+      ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path)
     }
   }
   const [first, ...rest] = backends.map((b, j) =>
@@ -204,6 +204,6 @@ export const service = (
     router: raw.extra_config.router,
     "telemetry/logging": raw.extra_config["telemetry/logging"],
     ...(raw.extra_config["sluice/errors"] === undefined ? {} : { "sluice/errors": raw.extra_config["sluice/errors"] }),
-    "plugin/http-server": PluginNamespace.toModel(raw.extra_config["plugin/http-server"], JsonPath.root, "plugin/http-server")
+    ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root)
   }
 })

@@ -54,3 +54,13 @@ export const toModel = (raw: Raw | undefined, levelPath: string, namespace: stri
     path: JsonPath.key(JsonPath.key(levelPath, "extra_config"), namespace)
   }
 }
+
+/** `{ [namespace]: model }` when the namespace is set, `{}` otherwise (to spread into a model). */
+export const field = <K extends string>(
+  namespace: K,
+  raw: Raw | undefined,
+  levelPath: string
+): { readonly [P in K]?: PluginNamespace } => {
+  const model = toModel(raw, levelPath, namespace)
+  return (model === undefined ? {} : { [namespace]: model }) as { readonly [P in K]?: PluginNamespace }
+}

@@ -4,10 +4,10 @@
  * the identity. The finished `Proxy` needs no services per request.
  *
  * Backend stack, outer → inner: query filter → request builder → concurrent calls → host
- * selection → header filter → [backend modifiers, QoS: later] → executor → status handling →
- * decoder → formatter.
+ * selection → header filter → backend modifiers → [QoS: later] → executor (the default one, or
+ * the backend's `plugin/http-client`) → status handling → decoder → formatter.
  *
- * Endpoint stack: [static, endpoint modifiers: later] → 1 backend: its stack; N > 1: the parallel
+ * Endpoint stack: [static: later] → endpoint modifiers → 1 backend: its stack; N > 1: the parallel
  * merge of the stacks [sequential merge, endpoint flatmap: later].
  *
  * @since 0.1.0

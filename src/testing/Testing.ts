@@ -148,10 +148,13 @@ export const make = (options: Options): Effect.Effect<TestGateway, ConfigError, 
     const app = yield* Gateway.makeApp(config, gatewayOptions(options)).pipe(Effect.provideService(Transport.Transport, transport))
     const served = Gateway.serveable(app)
     const request = (path: string, init: RequestInit = {}): Effect.Effect<TestResponse> => {
+      const body = typeof init.body === "string" ? new TextEncoder().encode(init.body) : init.body
+      const headers: Record<string, string> = { ...init.headers }
+      if (body !== undefined) headers["content-length"] = String(body.byteLength)
       const web = new Request(`http://gateway.test${path}`, {
         method: init.method ?? "GET",
-        headers: init.headers ?? {},
-        ...(init.body === undefined ? {} : { body: init.body })
+        headers,
+        ...(body === undefined ? {} : { body })
       })
       const incoming = HttpServerRequest.fromWeb(web).modify({ remoteAddress: Option.some(init.remoteAddress ?? "127.0.0.1") })
       return served.pipe(
