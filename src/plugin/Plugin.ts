@@ -348,10 +348,13 @@ export const respond = (
   options: { readonly status?: number; readonly headers?: Proxy.Headers; readonly complete?: boolean } = {}
 ): Respond => ({
   _tag: "Respond",
-  response: Proxy.response(data, options.complete ?? true, {
-    status: options.status ?? 200,
-    headers: options.headers ?? Proxy.emptyHeaders
-  })
+  response: {
+    ...Proxy.response(data, options.complete ?? true, {
+      status: options.status ?? 200,
+      headers: options.headers ?? Proxy.emptyHeaders
+    }),
+    status: options.status
+  }
 })
 
 /**

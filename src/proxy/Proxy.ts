@@ -60,6 +60,11 @@ export interface ProxyResponse {
   readonly io: Readable | undefined
   /** The errors of the parts that failed (a partial response), in declaration order. */
   readonly errors: ReadonlyArray<ProxyError>
+  /**
+   * The status the client gets, when a stage decided it (a plugin's `Respond`). Unset, a rendered
+   * answer is 200 like KrakenD's (a `no-op` one uses `metadata.status`).
+   */
+  readonly status?: number | undefined
 }
 
 /** A pipe: request in, response or typed error out. */

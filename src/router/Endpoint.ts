@@ -11,7 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Cookies from "effect/http/Cookies"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
-import type * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Result from "effect/Result"
 import type { EndpointConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
@@ -61,6 +61,8 @@ export const make = (options: Options): Handler => {
         : render(res, res.isComplete ? completeHead : incompleteHead, accept)
     }
   const negotiate = endpoint.output_encoding === "negotiate"
+  const withStatus = (res: ProxyResponse, answer: HttpServerResponse.HttpServerResponse) =>
+    res.status === undefined || res.status === answer.status ? answer : HttpServerResponse.setStatus(answer, res.status)
 
   // KrakenD logs every error of a request, a multi-error one by one.
   const tag = `[ENDPOINT: ${endpoint.endpoint}]`
@@ -90,7 +92,7 @@ export const make = (options: Options): Handler => {
     incoming(request, params, path, rawQuery).pipe(
       Effect.flatMap(proxy),
       Effect.flatMap(logPartial),
-      Effect.map(negotiate ? (res) => respond(res, request.headers["accept"]) : respond),
+      Effect.map(negotiate ? (res) => withStatus(res, respond(res, request.headers["accept"])) : (res) => withStatus(res, respond(res))),
       Effect.catchCause(recover)
     )
 }

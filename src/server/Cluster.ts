@@ -20,28 +20,33 @@ export const defaultWorkers = (): number => Math.max(1, availableParallelism())
 export const supervise = (count: number): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     const workers = new Set<Worker>()
+    const listening = new Set<Worker>()
     let stopping = false
+    let failure: string | undefined
     let lastRestart = 0
+    const stopAll = (reason: string) => {
+      failure = reason
+      stopping = true
+      for (const w of workers) w.process.kill("SIGTERM")
+      if (workers.size === 0) resume(Effect.die(new Error(reason)))
+    }
     const fork = () => {
       const worker = cluster.fork()
       workers.add(worker)
+      worker.once("listening", () => listening.add(worker))
       worker.on("exit", (code, signal) => {
         workers.delete(worker)
         if (stopping) {
-          if (workers.size === 0) resume(Effect.void)
+          if (workers.size === 0) resume(failure === undefined ? Effect.void : Effect.die(new Error(failure)))
           return
         }
+        // A worker that never listened failed to start (config, plugins, port): stop everything.
+        if (!listening.has(worker)) return stopAll(`sluice worker ${worker.process.pid} failed to start (${signal ?? code})`)
+        listening.delete(worker)
         const now = Date.now()
-        process.stderr.write(`sluice worker ${worker.process.pid} exited (${signal ?? code}); `)
-        if (now - lastRestart < 1_000) {
-          process.stderr.write("restarting too often, stopping\n")
-          stopping = true
-          for (const w of workers) w.process.kill("SIGTERM")
-          if (workers.size === 0) resume(Effect.die(new Error("sluice workers keep exiting")))
-          return
-        }
+        if (now - lastRestart < 1_000) return stopAll("sluice workers keep exiting")
         lastRestart = now
-        process.stderr.write("restarting it\n")
+        process.stderr.write(`sluice worker ${worker.process.pid} exited (${signal ?? code}); restarting it\n`)
         fork()
       })
     }

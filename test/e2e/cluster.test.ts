@@ -44,3 +44,18 @@ describe("sluice run --workers 2", () => {
     }
   })
 })
+
+describe("sluice run --workers 2 with a config that fails in the workers", () => {
+  it("exits 1 when the workers cannot start", async () => {
+    const { runCli, writeConfig } = await import("../support/Sluice.ts")
+    const file = writeConfig({
+      version: 3,
+      listen_ip: "127.0.0.1",
+      extra_config: { "plugin/http-server": { name: ["no-such-plugin"] } },
+      endpoints: [{ endpoint: "/x", backend: [{ host: ["http://127.0.0.1:1"], url_pattern: "/x" }] }]
+    })
+    const r = await runCli(["run", "-c", file, "-p", "0", "--workers", "2"])
+    expect(r.code).toBe(1)
+    expect(r.stdout + r.stderr).toContain("no-such-plugin")
+  })
+})

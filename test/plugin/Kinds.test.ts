@@ -161,6 +161,26 @@ describe("modifier plugins", () => {
     )
   })
 
+  it("a short-circuit with a status answers that status on a json endpoint", async () => {
+    const deny = Plugin.modifier({
+      name: "deny",
+      config: Schema.Struct({}),
+      request: () => Effect.succeed(Plugin.respond({ error: "quota" }, { status: 429, headers: { "Retry-After": ["7"] } }))
+    })
+    await withGateway(
+      {
+        config: config([endpoint(modifiers("deny"))]),
+        plugins: [deny],
+        backends: { "http://b1": () => Response.json({ fresh: true }) }
+      },
+      (gw) =>
+        Effect.gen(function*() {
+          const res = yield* gw.request("/e")
+          expect([res.status, res.json(), res.headers["retry-after"]]).toEqual([429, { error: "quota" }, "7"])
+        })
+    )
+  })
+
   it("a ModifierError answers its status, content type and headers; the message is the body only with return_error_msg", async () => {
     const reject = Plugin.modifier({
       name: "reject",
