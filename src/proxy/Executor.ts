@@ -140,6 +140,57 @@ const inflate = (body: Uint8Array, encoding: string, limit: number): Promise<Uin
 const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308
 
 /**
+ * Cancels one backend call: the deadline timer and interruption both fire it. Buffered calls use
+ * undici's `dispatch` (no promise, no `AbortSignal` listener — the cheapest undici API) and are
+ * aborted through their controller; streamed calls use `request` with a signal.
+ */
+class Cancel {
+  fired = false
+  controller: Dispatcher.DispatchController | undefined = undefined
+  signal: AbortController | undefined = undefined
+  fire(): void {
+    if (this.fired) return
+    this.fired = true
+    this.controller?.abort(abortError)
+    this.signal?.abort()
+  }
+  attach(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.fired) controller.abort(abortError)
+  }
+}
+
+const abortError = Object.assign(new Error("request aborted"), { code: "UND_ERR_ABORTED", name: "AbortError" })
+
+interface Buffered {
+  readonly statusCode: number
+  readonly headers: IncomingHttpHeaders
+  readonly body: Buffer
+}
+
+/** One buffered exchange through `dispatch`: status, headers and the whole body. */
+const dispatchBuffered = (dispatcher: Agent, opts: Dispatcher.DispatchOptions, cancel: Cancel): Promise<Buffered> =>
+  new Promise((resolve, reject) => {
+    let statusCode = 0
+    let headers: IncomingHttpHeaders = {}
+    const chunks: Array<Buffer> = []
+    let size = 0
+    dispatcher.dispatch(opts, {
+      onRequestStart: (controller) => cancel.attach(controller),
+      onResponseStart: (_controller, status, responseHeaders) => {
+        statusCode = status
+        headers = responseHeaders
+      },
+      onResponseData: (_controller, chunk) => {
+        chunks.push(chunk)
+        size += chunk.length
+      },
+      onResponseEnd: () => resolve({ statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }),
+      onResponseError: (_controller, error) => reject(error)
+    })
+  })
+
+/**
  * Builds the executor of one backend over the shared dispatcher.
  */
 export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
@@ -147,13 +198,13 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
   const reset = !options.keepAlive
   return (req) =>
     Effect.callback<RawResponse, BackendError>((resume) => {
-      const ac = new AbortController()
+      const cancel = new Cancel()
       let timedOut = false
       let finished = false
       const remaining = req.deadline - Date.now()
       const timer = setTimeout(() => {
         timedOut = true
-        ac.abort()
+        cancel.fire()
       }, Math.max(1, remaining))
       const settle = (o: Outcome) => {
         if (finished) return
@@ -177,46 +228,67 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
       return Effect.sync(() => {
         finished = true
         clearTimeout(timer)
-        ac.abort()
+        cancel.fire()
       })
 
       async function run(url: string, method: string, headers: Array<string>, body: Uint8Array | undefined, hops: number): Promise<Outcome> {
         const [origin, path] = splitUrl(url)
-        const opts: Dispatcher.RequestOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, signal: ac.signal, reset }
-        if (body !== undefined && body.byteLength > 0) opts.body = body
+        const withBody = body !== undefined && body.byteLength > 0
+        if (buffer) {
+          const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
+          if (withBody) opts.body = body
+          const r = await dispatchBuffered(dispatcher, opts, cancel)
+          const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
+          if (location !== undefined) return follow(url, origin, method, headers, body, hops, r.statusCode, location)
+          clearTimeout(timer)
+          const encoding = firstHeader(r.headers, "content-encoding")?.trim().toLowerCase()
+          const decoded = encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate"
+            ? await inflate(r.body, encoding, maxResponseSize)
+            : r.body
+          return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: decoded, stream: undefined } }
+        }
+        cancel.signal ??= new AbortController()
+        const opts: Dispatcher.RequestOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, signal: cancel.signal.signal, reset }
+        if (cancel.fired) cancel.signal.abort()
+        if (withBody) opts.body = body
         const r = await dispatcher.request(opts)
         const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
         if (location !== undefined) {
           await r.body.dump().catch(() => undefined)
-          if (hops >= MAX_REDIRECTS) return fail("Transport", `stopped after ${MAX_REDIRECTS} redirects`)
-          let next: URL
-          try {
-            next = new URL(location, url)
-          } catch {
-            return fail("Transport", "invalid redirect location")
-          }
-          if (next.protocol !== "http:" && next.protocol !== "https:") return fail("Transport", "unsupported redirect scheme")
-          const toGet = r.statusCode !== 307 && r.statusCode !== 308 && method !== "HEAD"
-          const crossOrigin = next.origin !== origin
-          const nextHeaders = toGet || crossOrigin
-            ? stripHeaders(headers, (h) => (crossOrigin && crossOriginSensitive.has(h)) || (toGet && contentHeaders.has(h)))
-            : headers
-          next.hash = ""
-          return run(next.href, toGet ? "GET" : method, nextHeaders, toGet ? undefined : body, hops + 1)
+          return follow(url, origin, method, headers, body, hops, r.statusCode, location)
         }
-        if (!buffer) {
-          const stream = r.body
-          stream.on("error", () => undefined)
-          stream.once("close", () => clearTimeout(timer))
-          return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream } }
+        const stream = r.body
+        stream.on("error", () => undefined)
+        stream.once("close", () => clearTimeout(timer))
+        return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream } }
+      }
+
+      /** Follows a redirect like Go's client (the caller already consumed the 3xx body). */
+      function follow(
+        url: string,
+        origin: string,
+        method: string,
+        headers: Array<string>,
+        body: Uint8Array | undefined,
+        hops: number,
+        status: number,
+        location: string
+      ): Promise<Outcome> | Outcome {
+        if (hops >= MAX_REDIRECTS) return fail("Transport", `stopped after ${MAX_REDIRECTS} redirects`)
+        let next: URL
+        try {
+          next = new URL(location, url)
+        } catch {
+          return fail("Transport", "invalid redirect location")
         }
-        const raw = await r.body.bytes()
-        clearTimeout(timer)
-        const encoding = firstHeader(r.headers, "content-encoding")?.trim().toLowerCase()
-        const decoded = encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate"
-          ? await inflate(raw, encoding, maxResponseSize)
-          : raw
-        return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: decoded, stream: undefined } }
+        if (next.protocol !== "http:" && next.protocol !== "https:") return fail("Transport", "unsupported redirect scheme")
+        const toGet = status !== 307 && status !== 308 && method !== "HEAD"
+        const crossOrigin = next.origin !== origin
+        const nextHeaders = toGet || crossOrigin
+          ? stripHeaders(headers, (h) => (crossOrigin && crossOriginSensitive.has(h)) || (toGet && contentHeaders.has(h)))
+          : headers
+        next.hash = ""
+        return run(next.href, toGet ? "GET" : method, nextHeaders, toGet ? undefined : body, hops + 1)
       }
     })
 }
