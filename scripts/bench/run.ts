@@ -313,7 +313,8 @@ const main = async () => {
 const cleanup = () => {
   for (const c of children) {
     try {
-      c.kill("SIGKILL")
+      // SIGTERM lets nginx's master stop its workers; node processes exit on it too.
+      c.kill("SIGTERM")
     } catch {
       // gone
     }

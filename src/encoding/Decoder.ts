@@ -17,6 +17,7 @@ import type { RawResponse } from "../proxy/Executor.ts"
 import { canonical } from "../proxy/HeaderName.ts"
 import * as Proxy from "../proxy/Proxy.ts"
 import { BackendError } from "../proxy/ProxyError.ts"
+import * as HopByHop from "../proxy/HopByHop.ts"
 import * as Json from "./Json.ts"
 import * as Xml from "./Xml.ts"
 
@@ -24,16 +25,12 @@ import * as Xml from "./Xml.ts"
 export type Decoder = (raw: RawResponse) => Effect.Effect<Proxy.ProxyResponse, BackendError>
 
 /** Response headers that never travel on (hop-by-hop and framing, RFC 9110 §7.6.1). */
-export const hopByHopResponse: ReadonlySet<string> = new Set([
-  "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection",
-  "proxy-authenticate", "proxy-authorization", "content-length"
-])
+export const hopByHopResponse: ReadonlySet<string> = HopByHop.withFraming
 
 /** Canonical end-to-end headers of a backend answer (also drops the names listed in `Connection`). */
 export const endToEndHeaders = (headers: IncomingHttpHeaders): Proxy.Headers => {
   const out: Record<string, ReadonlyArray<string>> = Object.create(null)
-  const connection = headers["connection"]
-  const listed = connection === undefined ? undefined : new Set(String(connection).toLowerCase().split(",").map((s) => s.trim()))
+  const listed = HopByHop.nominated(headers["connection"])
   for (const name in headers) {
     if (hopByHopResponse.has(name) || listed?.has(name)) continue
     const v = headers[name]

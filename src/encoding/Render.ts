@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as HopByHop from "../proxy/HopByHop.ts"
 import * as Cookies from "effect/http/Cookies"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { OutputEncoding } from "../config/Model.ts"
@@ -30,18 +31,7 @@ export const jsonContentType = "application/json; charset=utf-8"
 export const textContentType = "text/plain; charset=utf-8"
 
 /** Response headers never copied from a backend's metadata (hop-by-hop and framing). */
-const notCopied: ReadonlySet<string> = new Set([
-  "connection",
-  "keep-alive",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "content-length"
-])
+const notCopied = HopByHop.withFraming
 
 /**
  * Merges `metadata.headers` under the router's own `headers` (the router's win). Repeated

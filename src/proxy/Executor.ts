@@ -13,6 +13,7 @@ import type { Readable } from "node:stream"
 import * as Zlib from "node:zlib"
 import type { Agent, Dispatcher } from "undici"
 import type { BackendConfig, GatewayConfig } from "../config/Model.ts"
+import * as HopByHop from "./HopByHop.ts"
 import type { ProxyRequest } from "./Proxy.ts"
 import { BackendError, type BackendErrorReason } from "./ProxyError.ts"
 import type { TransportOptions } from "./Transport.ts"
@@ -32,10 +33,7 @@ export interface RawResponse {
 export type Executor = (req: ProxyRequest) => Effect.Effect<RawResponse, BackendError>
 
 /** Request headers never forwarded (hop-by-hop, RFC 9110 §7.6.1, plus what undici computes). */
-export const hopByHop: ReadonlySet<string> = new Set([
-  "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection",
-  "proxy-authorization", "proxy-authenticate", "host", "content-length"
-])
+export const hopByHop: ReadonlySet<string> = HopByHop.withFraming
 
 const crossOriginSensitive: ReadonlySet<string> = new Set(["authorization", "cookie", "cookie2", "proxy-authorization", "www-authenticate"])
 const contentHeaders: ReadonlySet<string> = new Set(["content-type", "content-length", "content-encoding", "content-language", "content-location"])

@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type { EndpointConfig } from "../config/Model.ts"
 import * as HeaderName from "../proxy/HeaderName.ts"
+import * as HopByHop from "../proxy/HopByHop.ts"
 import type { Headers, ProxyRequest, Query } from "../proxy/Proxy.ts"
 import * as Version from "../Version.ts"
 import type { ClientIp } from "./ClientIp.ts"
@@ -36,19 +37,9 @@ export type Incoming = (
 ) => Effect.Effect<ProxyRequest, BodyError>
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus the legacy `Proxy-Connection`. */
-export const hopByHop: ReadonlySet<string> = new Set([
-  "connection",
-  "keep-alive",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-connection",
-  "proxy-authorization",
-  "proxy-authenticate"
-])
+export const hopByHop: ReadonlySet<string> = HopByHop.names
 
-const neverCopied: ReadonlySet<string> = new Set([...hopByHop, "host", "content-length"])
+const neverCopied: ReadonlySet<string> = HopByHop.withFraming
 
 interface NodeSource {
   readonly headersDistinct?: Readonly<Record<string, ReadonlyArray<string> | undefined>>

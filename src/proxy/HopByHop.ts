@@ -1,0 +1,36 @@
+/**
+ * Hop-by-hop header names (RFC 9110 §7.6.1, plus the legacy `Proxy-Connection`), lower-case. They
+ * describe one connection and never cross the gateway in either direction; neither do the names
+ * a peer lists in its own `Connection` header.
+ *
+ * @since 0.1.0
+ */
+
+/** The hop-by-hop names. */
+export const names: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "proxy-authorization",
+  "proxy-authenticate"
+])
+
+/** `names` plus the framing headers the sender of a message computes itself. */
+export const withFraming: ReadonlySet<string> = new Set([...names, "host", "content-length"])
+
+/** The lower-case names listed in `Connection` header values (`close, X-Secret` → `x-secret`). */
+export const nominated = (connection: ReadonlyArray<string> | string | undefined): ReadonlySet<string> | undefined => {
+  if (connection === undefined) return undefined
+  const out = new Set<string>()
+  for (const value of typeof connection === "string" ? [connection] : connection) {
+    for (const token of value.split(",")) {
+      const name = token.trim().toLowerCase()
+      if (name !== "") out.add(name)
+    }
+  }
+  return out.size === 0 ? undefined : out
+}
