@@ -62,16 +62,6 @@ export const headerValues = (
   return [value]
 }
 
-const nominated = (connection: string | undefined): ReadonlySet<string> | undefined => {
-  if (connection === undefined) return undefined
-  const names = new Set<string>()
-  for (const token of connection.split(",")) {
-    const name = token.trim().toLowerCase()
-    if (name !== "") names.add(name)
-  }
-  return names
-}
-
 /**
  * The header filter of an endpoint: `*` copies every client header, an empty list means
  * `Content-Type` only, otherwise the listed names (case-insensitive). Hop-by-hop headers, the
@@ -89,7 +79,7 @@ export const headerFilter = (
   }
   return (request, clientIp) => {
     const out: Record<string, ReadonlyArray<string>> = Object.create(null)
-    const skip = nominated(request.headers["connection"])
+    const skip = HopByHop.nominated(request.headers["connection"])
     if (all) {
       for (const lower of Object.keys(request.headers)) {
         if (neverCopied.has(lower) || skip?.has(lower)) continue
