@@ -1,6 +1,13 @@
 /**
  * A gateway built from a `GatewayConfig`: one proxy pipe per endpoint, the router around them,
  * served by any `HttpServer` (the bundled Node server, a test server, or your own).
+ * `make` builds the config from TypeScript (`Endpoint`, `Backend`), `app` mounts it in your app.
+ *
+ * @example
+ * ```ts
+ * const config = yield* Gateway.make({ endpoints: [Endpoint.get("/ping", [Backend.http("http://api:8080", "/ping")])] })
+ * yield* Layer.launch(Gateway.layer(config).pipe(Layer.provide(Gateway.nodeServer(config))))
+ * ```
  *
  * @since 0.1.0
  */
@@ -16,12 +23,18 @@ import * as PluginInstall from "./plugin/Install.ts"
 import * as Factory from "./proxy/Factory.ts"
 import * as Transport from "./proxy/Transport.ts"
 import * as Router from "./router/Router.ts"
+import * as LoadShed from "./server/LoadShed.ts"
 import * as Server from "./server/Server.ts"
 
 /**
  * Options of a gateway that are not part of its config. `plugins`: plugin values the config's
  * plugin namespaces may name (besides the first-party ones and `plugin.folder`); `middleware`:
  * functions around the whole app, `middleware[0]` outermost (see `src/plugin/Plugin.ts`).
+ *
+ * @example
+ * ```ts
+ * const options: Gateway.Options = { plugins: [myModifier], maxBodySize: 1024 * 1024 }
+ * ```
  */
 export interface Options extends PluginInstall.Options {
   /** Enable `/__debug/*` and the access log (the `-d` flag). */
@@ -61,22 +74,59 @@ export const makeApp = (
  * ```
  */
 export const layer = (config: GatewayConfig, options: Options = {}): Layer.Layer<never, ConfigError, HttpServer.HttpServer> =>
-  Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(serveable(app)))).pipe(
+  Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(serveable(LoadShed.fromConfig(config)(app))))).pipe(
     Layer.provide(Transport.layer(Transport.optionsFromConfig(config))),
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodySize ?? defaultMaxBodySize)))
   )
 
-/** Default limit of a request body (bigger bodies get 413). */
+/**
+ * Default limit of a request body (bigger bodies get 413).
+ *
+ * @example
+ * ```ts
+ * Gateway.layer(config, { maxBodySize: 2 * Gateway.defaultMaxBodySize })
+ * ```
+ */
 export const defaultMaxBodySize = 10 * 1024 * 1024
 
 /**
  * Request fibers start uninterruptible in `NodeHttpServer`; a gateway's must be interruptible so
  * that a client disconnect (or a drain deadline) aborts the backend calls of that request.
+ *
+ * @example
+ * ```ts
+ * HttpServer.serve(Gateway.serveable(app))
+ * ```
  */
 export const serveable = (app: Router.HttpApp): Router.HttpApp => Effect.interruptible(app)
 
-/** The bundled Node server for a config (port and listen address overridable). */
+/**
+ * The bundled Node server for a config (port and listen address overridable).
+ *
+ * @example
+ * ```ts
+ * Gateway.layer(config).pipe(Layer.provide(Gateway.nodeServer(config, { port: 9000, host: "127.0.0.1" })))
+ * ```
+ */
 export const nodeServer = (
   config: GatewayConfig,
   overrides: { readonly port?: number | undefined; readonly host?: string | undefined } = {}
 ) => Server.layer(Server.optionsFromConfig(config, overrides))
+
+/**
+ * The gateway's HTTP app with its own backend transport (closed with the scope), ready to mount
+ * in your own Effect HTTP app: as a route of your `HttpRouter`, as its fallback, or under a
+ * prefix. Unlike `makeApp` it needs only a `Scope`.
+ *
+ * @example
+ * ```ts
+ * const gateway = yield* Gateway.app(config)
+ * yield* router.add("*", "/*", gateway)
+ * ```
+ */
+export const app = (config: GatewayConfig, options: Options = {}): Effect.Effect<Router.HttpApp, ConfigError, Scope.Scope> =>
+  Effect.flatMap(Transport.make(Transport.optionsFromConfig(config)), (transport) =>
+    Effect.map(makeApp(config, options).pipe(Effect.provideService(Transport.Transport, transport)), serveable))
+
+/** The TypeScript builder: `Gateway.make(spec)` decodes a gateway written with `Endpoint` and `Backend`. */
+export { json, make, type Spec } from "./builder/GatewaySpec.ts"

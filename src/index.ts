@@ -24,6 +24,10 @@ export type * from "./config/Model.ts"
 export { ConfigError, type ConfigIssue, type ConfigWarning } from "./config/ConfigError.ts"
 /** Build and serve a gateway (`makeApp`, `layer`, `nodeServer`). */
 export * as Gateway from "./Gateway.ts"
+/** Typed endpoint constructors (`Endpoint.get("/users/{id}", [...])`), see `Gateway.make`. */
+export * as Endpoint from "./builder/Endpoint.ts"
+/** Typed backend constructors (`Backend.http(host, "/users/{id}", options)`), see `Gateway.make`. */
+export * as Backend from "./builder/Backend.ts"
 /** The proxy pipe's types (`Proxy`, `ProxyRequest`, `ProxyResponse`, `Middleware`). */
 export type { Headers, Middleware, Proxy, ProxyRequest, ProxyResponse, Query, ResponseMetadata } from "./proxy/Proxy.ts"
 /** Typed failures of the proxy pipe. */

@@ -202,6 +202,24 @@ const sluiceConfig = (backend: string) => ({
   ]
 })
 
+/** The same gateway with one handler plugin (request-id) and one modifier (rewrite) on its route. */
+const sluicePluginsConfig = (backend: string) => ({
+  version: 3,
+  listen_ip: "127.0.0.1",
+  timeout: "2s",
+  host: [backend],
+  extra_config: { "plugin/http-server": { name: ["request-id"], "request-id": {} } },
+  endpoints: [
+    {
+      endpoint: "/proxy/{id}",
+      extra_config: {
+        "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { response: { data: { set: { via: "sluice" } } } } }
+      },
+      backend: [{ url_pattern: "/a/{id}" }]
+    }
+  ]
+})
+
 interface Target {
   readonly name: string
   readonly port: number
@@ -226,17 +244,27 @@ const main = async () => {
   const raw = await node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
   const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
   const sluice = await node(1, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
+  const pluginsConfig = join(dir, "sluice-plugins.json")
+  writeFileSync(pluginsConfig, JSON.stringify(sluicePluginsConfig(backend)))
+  const plugged = await node(1, "src/cli/main.ts", ["run", "-c", pluginsConfig, "-p", "0", "--workers", "1"])
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
     { name: "fastify", port: fastify.port, pids: pidsOf(fastify.proc), paths: { proxy: "/proxy/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
-    { name: "sluice", port: sluice.port, pids: pidsOf(sluice.proc), paths: { proxy: "/proxy/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } }
+    {
+      name: "sluice",
+      port: sluice.port,
+      pids: pidsOf(sluice.proc),
+      paths: { proxy: "/proxy/7", merge: "/merge", noop: "/noop", seq: "/seq/7", plugin: "/proxy/7" }
+    },
+    { name: "sluice+plugins", port: plugged.port, pids: pidsOf(plugged.proc), paths: { plugin: "/proxy/7" } }
   ]
   const scenarios = [
     { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
     { key: "merge", name: "3-backend merge (allow/mapping/group)", connections: 50 },
     { key: "noop", name: "no-op 1 MiB passthrough", connections: 10 },
-    { key: "seq", name: "sequential 2-step", connections: 50 }
+    { key: "seq", name: "sequential 2-step", connections: 50 },
+    { key: "plugin", name: "1-backend proxy with a handler plugin and a modifier", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))
 
   const results: Record<string, Record<string, Array<Sample>>> = {}
@@ -255,7 +283,7 @@ const main = async () => {
         const sample = await wrk(`http://127.0.0.1:${t.port}${path}`, duration, s.connections, t.pids, 0)
         ;((results[s.key] ??= {})[t.name] ??= []).push(sample)
         console.error(
-          `round ${r + 1} ${s.key.padEnd(5)} ${t.name.padEnd(8)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(1)} ms${
+          `round ${r + 1} ${s.key.padEnd(6)} ${t.name.padEnd(14)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(1)} ms${
             sample.errors > 0 ? `  ERRORS ${sample.errors}` : ""
           }`
         )
@@ -284,6 +312,7 @@ const main = async () => {
     const byTarget = results[s.key] ?? {}
     const rawSamples = byTarget["raw node"] ?? []
     const fastifySamples = byTarget["fastify"] ?? []
+    const sluiceSamples = byTarget["sluice"] ?? []
     for (const t of targets) {
       const xs = byTarget[t.name]
       if (xs === undefined) continue
@@ -298,6 +327,7 @@ const main = async () => {
         "RSS MB": median(xs.map((x) => x.rssMb)),
         "×raw": ratio(rawSamples),
         "×fastify": ratio(fastifySamples),
+        "×sluice": ratio(sluiceSamples),
         errors: xs.reduce((n, x) => n + x.errors, 0)
       })
     }

@@ -22,6 +22,8 @@ export interface Inherited {
   readonly timeout: Duration.Duration
   readonly cache_ttl: Duration.Duration
   readonly output_encoding: Model.OutputEncoding
+  /** The server `write_timeout` (endpoint timeouts may not exceed it). */
+  readonly write_timeout?: Duration.Duration | undefined
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
@@ -63,6 +65,11 @@ const backend = (
   const http = raw.extra_config["backend/http"]
   const rawProxy = raw.extra_config.proxy
   const sluice = raw.extra_config["sluice/backend"]
+  findings.issues.push(...Rules.backendTimeout(
+    sluice?.timeout,
+    endpoint.timeout,
+    JsonPath.key(JsonPath.key(JsonPath.key(path, "extra_config"), "sluice/backend"), "timeout")
+  ))
   return {
     host: raw.disable_host_sanitize ? hosts : hosts.map(sanitizeHost),
     url_pattern: withLeadingSlash(raw.url_pattern),
@@ -157,6 +164,12 @@ export const endpoint = (
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path)
     }
   }
+  const timeoutAt = raw.timeout === undefined ? "$.timeout" : JsonPath.key(path, "timeout")
+  const once = <A extends { readonly path: string; readonly message: string }>(list: Array<A>, found: ReadonlyArray<A>) => {
+    for (const f of found) if (!list.some((x) => x.path === f.path && x.message === f.message)) list.push(f)
+  }
+  once(findings.issues, Rules.endpointTimeout(head.timeout, inherited.write_timeout, timeoutAt))
+  once(findings.warnings, Rules.longTimeout(head.timeout, timeoutAt))
   const [first, ...rest] = backends.map((b, j) =>
     backend(b, head, inherited, JsonPath.index(JsonPath.key(path, "backend"), j), findings)
   )
@@ -168,7 +181,8 @@ export const inherited = (service: ServiceSchema.ServiceHead): Inherited => ({
   host: service.host,
   timeout: service.timeout,
   cache_ttl: service.cache_ttl,
-  output_encoding: service.output_encoding
+  output_encoding: service.output_encoding,
+  write_timeout: service.write_timeout
 })
 
 /** The model of the service, given its endpoints. */
@@ -204,6 +218,7 @@ export const service = (
     router: raw.extra_config.router,
     "telemetry/logging": raw.extra_config["telemetry/logging"],
     ...(raw.extra_config["sluice/errors"] === undefined ? {} : { "sluice/errors": raw.extra_config["sluice/errors"] }),
+    ...(raw.extra_config["sluice/server"] === undefined ? {} : { "sluice/server": raw.extra_config["sluice/server"] }),
     ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root)
   }
 })

@@ -62,6 +62,8 @@ export interface ServiceExtraConfig {
   readonly router: RouterOptions
   readonly "telemetry/logging": LoggingOptions | undefined
   readonly "sluice/errors"?: SluiceErrorsOptions | undefined
+  /** Overload protection of the HTTP server (Sluice only). */
+  readonly "sluice/server"?: SluiceServerOptions | undefined
   /** HTTP server (handler) plugins wrapping the whole app (`src/plugin`). */
   readonly "plugin/http-server"?: PluginNamespace | undefined
 }
@@ -129,6 +131,14 @@ export type StatusPolicy = "krakend" | "gateway"
 /** `extra_config["sluice/errors"]` (service level, Sluice only). */
 export interface SluiceErrorsOptions {
   readonly status_policy: StatusPolicy
+}
+
+/** `extra_config["sluice/server"]` (service level, Sluice only). */
+export interface SluiceServerOptions {
+  /** Requests served at once per process; beyond it 503 + `Retry-After`. Unset: no limit. */
+  readonly max_concurrent_requests?: number | undefined
+  /** `Retry-After` of a shed request. */
+  readonly retry_after: Duration.Duration
 }
 
 /** Backend level `extra_config` namespaces that Sluice implements. */

@@ -110,11 +110,21 @@ export const SluiceErrors = Schema.Struct({
   )
 }).annotate({ identifier: "SluiceErrors", description: "Sluice error options (extra_config[\"sluice/errors\"])" })
 
+/** Service `sluice/server` (Sluice only): overload protection of the HTTP server. */
+export const SluiceServer = Schema.Struct({
+  max_concurrent_requests: Fields.optional(
+    Schema.Int.check(Schema.isGreaterThan(0)),
+    "Requests served at once (per process); beyond it 503 with Retry-After at once, instead of queueing"
+  ),
+  retry_after: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Retry-After of a shed request (rounded up to seconds)")
+}).annotate({ identifier: "SluiceServer", description: "Sluice server options (extra_config[\"sluice/server\"])" })
+
 /** Implemented service namespaces. */
 export const ServiceExtraConfig = Schema.Struct({
   router: Fields.withDefault(Router, {}, "Router options"),
   "telemetry/logging": Schema.optionalKey(Logging),
   "sluice/errors": Schema.optionalKey(SluiceErrors),
+  "sluice/server": Schema.optionalKey(SluiceServer),
   "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" }))
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
@@ -154,7 +164,8 @@ export const serviceShape: Shape.Shape = {
   objects: {
     router: Shape.of(Router, { unimplemented: unimplementedKeys["Router"]!, objects: { error_body: { keys: ["404", "405"] } } }),
     "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! }),
-    "sluice/errors": Shape.of(SluiceErrors)
+    "sluice/errors": Shape.of(SluiceErrors),
+    "sluice/server": Shape.of(SluiceServer)
   }
 }
 

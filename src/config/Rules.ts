@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import type { ConfigIssue } from "./ConfigError.ts"
+import * as Duration from "effect/Duration"
+import * as GoDuration from "./GoDuration.ts"
+import type { ConfigIssue, ConfigWarning } from "./ConfigError.ts"
 import * as JsonPath from "./JsonPath.ts"
 import type * as Model from "./Model.ts"
 
@@ -159,3 +161,43 @@ export const collisions = (endpoints: ReadonlyArray<Located>): ReadonlyArray<Con
   }
   return issues
 }
+
+/** Timeouts above this get a warning (`krakend audit` style): a client rarely waits that long. */
+export const LONG_TIMEOUT: Duration.Duration = Duration.seconds(60)
+
+/**
+ * Rule 14 (RELIABILITY.md U6, KrakenD's golden rule): an endpoint timeout may not exceed the
+ * server's `write_timeout` (the answer would be cut before the backends are given up on). `at`
+ * is the path of the timeout that applies (the endpoint's own, or `$.timeout` when inherited).
+ */
+export const endpointTimeout = (
+  timeout: Duration.Duration,
+  writeTimeout: Duration.Duration | undefined,
+  at: string
+): ReadonlyArray<ConfigIssue> =>
+  writeTimeout !== undefined && Duration.isGreaterThan(timeout, writeTimeout)
+    ? [{
+      path: at,
+      message: `timeout ${GoDuration.format(timeout)} exceeds write_timeout ${GoDuration.format(writeTimeout)}: ` +
+        "the server would cut the answer before the gateway gives up on the backends"
+    }]
+    : []
+
+/** Rule 14: a backend's own timeout (`sluice/backend.timeout`) may not exceed its endpoint's. */
+export const backendTimeout = (
+  timeout: Duration.Duration | undefined,
+  endpointTimeout: Duration.Duration,
+  at: string
+): ReadonlyArray<ConfigIssue> =>
+  timeout !== undefined && Duration.isGreaterThan(timeout, endpointTimeout)
+    ? [{
+      path: at,
+      message: `backend timeout ${GoDuration.format(timeout)} exceeds the endpoint timeout ${GoDuration.format(endpointTimeout)}`
+    }]
+    : []
+
+/** A warning for a timeout above `LONG_TIMEOUT`. */
+export const longTimeout = (timeout: Duration.Duration, at: string): ReadonlyArray<ConfigWarning> =>
+  Duration.isGreaterThan(timeout, LONG_TIMEOUT)
+    ? [{ path: at, message: `timeout ${GoDuration.format(timeout)} is above 60s: clients and load balancers usually give up sooner` }]
+    : []

@@ -46,10 +46,15 @@ const fromHeader = (value: string, trusted: (ip: string) => boolean): string | u
   return undefined
 }
 
+/** gin's `RemoteIPHeaders` default, used when `router.remote_ip_headers` is empty. */
+export const defaultRemoteIpHeaders: ReadonlyArray<string> = ["X-Forwarded-For", "X-Real-IP"]
+
 /** Builds the resolver for the router options. */
 export const make = (options: RouterOptions): ClientIp => {
   const trusted = trustedMatcher(options.trusted_proxies)
-  const headers = options.remote_ip_headers.map((h) => h.toLowerCase())
+  // gin's default when the config lists none (KrakenD only overrides a non-empty list).
+  const names = options.remote_ip_headers.length > 0 ? options.remote_ip_headers : defaultRemoteIpHeaders
+  const headers = names.map((h) => h.toLowerCase())
   const walk = options.forwarded_by_client_ip && headers.length > 0 && options.trusted_proxies.length > 0
   return (request) => {
     const peer = normalize(Option.getOrElse(request.remoteAddress, () => ""))

@@ -10,6 +10,7 @@
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type { EndpointConfig } from "../config/Model.ts"
 import * as HeaderName from "../proxy/HeaderName.ts"
@@ -128,20 +129,33 @@ export const hasBody = (request: HttpServerRequest.HttpServerRequest): boolean =
   return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined
 }
 
-/** Reads the body bytes, or `undefined` when the request has none. */
+const readBytes = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Uint8Array, BodyError> =>
+  Effect.mapBoth(request.arrayBuffer, {
+    onFailure: (cause) =>
+      new BodyError({
+        reason: cause.reason._tag === "RequestParseError" && cause.reason.reason === "BodyTooLarge" ? "TooLarge" : "Read",
+        cause
+      }),
+    onSuccess: (buffer) => new Uint8Array(buffer)
+  })
+
+/**
+ * Reads the body bytes, or `undefined` when the request has none. A declared `Content-Length`
+ * above `HttpIncomingMessage.MaxBodySize` fails at once, before any byte is read (C1).
+ */
 export const readBody = (
   request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<Uint8Array | undefined, BodyError> =>
-  hasBody(request)
-    ? Effect.mapBoth(request.arrayBuffer, {
-      onFailure: (cause) =>
-        new BodyError({
-          reason: cause.reason._tag === "RequestParseError" && cause.reason.reason === "BodyTooLarge" ? "TooLarge" : "Read",
-          cause
-        }),
-      onSuccess: (buffer) => new Uint8Array(buffer)
-    })
-    : Effect.succeed(undefined)
+): Effect.Effect<Uint8Array | undefined, BodyError> => {
+  if (!hasBody(request)) return Effect.succeed(undefined)
+  const length = request.headers["content-length"]
+  if (length === undefined) return readBytes(request)
+  return Effect.withFiber((fiber) => {
+    const max = fiber.getRef(HttpIncomingMessage.MaxBodySize)
+    return max !== undefined && Number(length) > Number(max)
+      ? Effect.fail(new BodyError({ reason: "TooLarge", cause: "the declared Content-Length exceeds the limit" }))
+      : readBytes(request)
+  })
+}
 
 /** Param names of an endpoint path, capitalised like KrakenD (`{id}` → `Id`), in order. */
 export const paramNames = (path: string): Array<string> =>

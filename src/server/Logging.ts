@@ -1,6 +1,7 @@
 /**
  * The gateway's application log, configured by `telemetry/logging` (level, prefix) like KrakenD's
  * (`2026/11/25 15:03:55 SLUICE INFO: [prefix] message`). `-d` lowers the level to DEBUG.
+ * Credentials (`Authorization`, `Cookie`, `Set-Cookie`, …) in logged objects are redacted.
  *
  * @since 0.1.0
  */
@@ -35,12 +36,21 @@ const stamp = (d: Date): string =>
     pad(d.getSeconds())
   }`
 
+/** Header names whose values never reach a log line (RELIABILITY.md G7), lower case. */
+export const redactedNames: ReadonlySet<string> = new Set([
+  "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"
+])
+
+/** `JSON.stringify` replacer hiding the values of `redactedNames` keys, in any case. */
+const redact = (key: string, value: unknown): unknown =>
+  key !== "" && redactedNames.has(key.toLowerCase()) ? "[REDACTED]" : value
+
 const text = (message: unknown): string => {
   if (Array.isArray(message)) return message.map(text).join(" ")
   if (typeof message === "string") return message
   if (message instanceof Error) return message.message
   try {
-    return JSON.stringify(message)
+    return JSON.stringify(message, redact)
   } catch {
     return String(message)
   }

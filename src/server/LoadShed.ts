@@ -1,0 +1,54 @@
+/**
+ * Load shedding (RELIABILITY.md G6): at most `sluice/server.max_concurrent_requests` requests are
+ * served at once by one process; the next ones are answered `503` with `Retry-After` at once
+ * instead of queueing without bound. Not configured, it is the identity (no per-request cost).
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type { GatewayConfig } from "../config/Model.ts"
+import type { HttpApp } from "../router/Router.ts"
+
+/** Options of the shedder. */
+export interface Options {
+  /** Requests served at once. */
+  readonly maxConcurrent: number
+  /** `Retry-After` of a shed request, in whole seconds. */
+  readonly retryAfterSeconds: number
+}
+
+/** The shedder's options from `sluice/server`, or `undefined` when no limit is configured. */
+export const optionsFromConfig = (config: GatewayConfig): Options | undefined => {
+  const server = config.extra_config["sluice/server"]
+  if (server?.max_concurrent_requests === undefined) return undefined
+  return {
+    maxConcurrent: server.max_concurrent_requests,
+    retryAfterSeconds: Math.max(1, Math.ceil(Duration.toSeconds(server.retry_after)))
+  }
+}
+
+/**
+ * Wraps an app with a concurrency limit. The counter is a plain number: the app runs on one
+ * event loop, and the slot is released when the request fiber ends, however it ends.
+ */
+export const make = (options: Options) => (app: HttpApp): HttpApp => {
+  const { maxConcurrent } = options
+  const headers = { "retry-after": String(options.retryAfterSeconds) }
+  let active = 0
+  const release = Effect.sync(() => {
+    active--
+  })
+  return Effect.suspend(() => {
+    if (active >= maxConcurrent) return Effect.succeed(HttpServerResponse.empty({ status: 503, headers }))
+    active++
+    return Effect.ensuring(app, release)
+  })
+}
+
+/** The shedder of a config: the identity when `sluice/server.max_concurrent_requests` is unset. */
+export const fromConfig = (config: GatewayConfig): (app: HttpApp) => HttpApp => {
+  const options = optionsFromConfig(config)
+  return options === undefined ? (app) => app : make(options)
+}
