@@ -42,7 +42,9 @@ const kindOf = (symbol: ts.Symbol): string => {
 const text = (parts: ReadonlyArray<ts.SymbolDisplayPart> | undefined): string => ts.displayPartsToString(parts ? [...parts] : [])
 
 const declarationDoc = (symbol: ts.Symbol): string => {
-  const declaration = symbol.declarations?.[0]
+  const first = symbol.declarations?.[0]
+  // `export * as X from "..."`: the JSDoc sits before `export`, on the export declaration.
+  const declaration = first !== undefined && ts.isNamespaceExport(first) ? first.parent : first
   if (declaration === undefined) return ""
   const source = declaration.getSourceFile()
   const ranges = ts.getLeadingCommentRanges(source.text, declaration.getFullStart()) ?? []
@@ -53,14 +55,19 @@ const declarationDoc = (symbol: ts.Symbol): string => {
 const commentText = (comment: string): string =>
   comment.replace(/^\/\*\*\s?/, "").replace(/\*\/$/, "").split("\n").map((l) => l.replace(/^\s*\* ?/, "")).join("\n").trim()
 
+/** A JSDoc comment's text and its `@example` blocks (other tags dropped). */
+const splitDoc = (comment: string): { readonly doc: string; readonly examples: ReadonlyArray<string> } => {
+  if (comment === "") return { doc: "", examples: [] }
+  const [body = "", ...tags] = commentText(comment).split(/^@/m)
+  const examples = tags.filter((t) => t.startsWith("example")).map((t) => t.slice("example".length).trim())
+  return { doc: body.trim(), examples }
+}
+
 /** The leading JSDoc of a module file: its text and its `@example` blocks (`@since` dropped). */
 const moduleHeader = (symbol: ts.Symbol): { readonly doc: string; readonly examples: ReadonlyArray<string> } => {
   const source = symbol.declarations?.find(ts.isSourceFile)
   const match = source === undefined ? null : /^\s*(\/\*\*[\s\S]*?\*\/)/.exec(source.text)
-  if (match === null) return { doc: "", examples: [] }
-  const [body = "", ...tags] = commentText(match[1]!).split(/^@/m)
-  const examples = tags.filter((t) => t.startsWith("example")).map((t) => t.slice("example".length).trim())
-  return { doc: body.trim(), examples }
+  return splitDoc(match === null ? "" : match[1]!)
 }
 
 /** Reads the exports of `src/index.ts`. */
@@ -86,7 +93,8 @@ export const read = (): ReadonlyArray<Section> => {
       : checker.typeToString(checker.getTypeOfSymbolAtLocation(symbol, declaration), undefined, ts.TypeFormatFlags.NoTruncation)
     if (kindOf(symbol) === "namespace") {
       const header = moduleHeader(symbol)
-      return { name: exported.name, kind: "namespace", signature, doc: [commentText(declarationDoc(exported)), header.doc].filter((d) => d !== "").join("\n\n"), examples: header.examples }
+      const own = splitDoc(declarationDoc(exported))
+      return { name: exported.name, kind: "namespace", signature, doc: [own.doc, header.doc].filter((d) => d !== "").join("\n\n"), examples: [...own.examples, ...header.examples] }
     }
     return { name: exported.name, kind: kindOf(symbol), signature, doc: text(own).trim(), examples }
   }

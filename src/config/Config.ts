@@ -3,6 +3,15 @@
  * (`Shape.ts`), Schema decoding, defaults flowing down (`Defaults.ts`) and the validation rules
  * (`Rules.ts`). Every issue found is reported at once, each with its JSON path.
  *
+ * @example
+ * ```ts
+ * const program = Effect.gen(function* () {
+ *   const { config, warnings } = yield* Config.load("krakend.json")
+ *   for (const w of warnings) yield* Effect.logWarning(`${w.path}: ${w.message}`)
+ *   return config
+ * }).pipe(Effect.catchTag("ConfigError", (e) => Effect.logError(e.message)))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
@@ -20,7 +29,15 @@ import * as SchemaIssues from "./SchemaIssues.ts"
 import * as ServiceSchema from "./ServiceSchema.ts"
 import * as Shape from "./Shape.ts"
 
-/** A decoded config and the non-fatal findings about it. */
+/**
+ * A decoded config and the non-fatal findings about it.
+ *
+ * @example
+ * ```ts
+ * const decoded: Config.Decoded = yield* Config.parse('{ "version": 3, "endpoints": [] }')
+ * console.log(decoded.config.port, decoded.warnings.length) // 8080 0
+ * ```
+ */
 export interface Decoded {
   readonly config: Model.GatewayConfig
   readonly warnings: ReadonlyArray<ConfigWarning>
@@ -35,7 +52,15 @@ const fallbackService = decodeService({ version: 3 }, JsonPath.root)
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** The outcome of `decodeResult`. */
+/**
+ * The outcome of `decodeResult`.
+ *
+ * @example
+ * ```ts
+ * const result: Config.DecodeResult = Config.decodeResult(JSON.parse(text))
+ * const issues = result._tag === "Failure" ? result.issues : []
+ * ```
+ */
 export type DecodeResult =
   | { readonly _tag: "Success"; readonly decoded: Decoded }
   | { readonly _tag: "Failure"; readonly issues: ReadonlyArray<ConfigIssue> }
@@ -43,6 +68,13 @@ export type DecodeResult =
 /**
  * Decodes a parsed config synchronously: the config and its warnings, or every issue found.
  * Plain function; `decode` is its Effect form.
+ *
+ * @example
+ * ```ts
+ * const result = Config.decodeResult({ version: 3, endpoints: [] })
+ * if (result._tag === "Success") console.log(result.decoded.config.port) // 8080
+ * else for (const issue of result.issues) console.error(`${issue.path}: ${issue.message}`)
+ * ```
  */
 export const decodeResult = (input: unknown): DecodeResult => {
   if (!isObject(input)) {
@@ -106,7 +138,14 @@ export const decodeResult = (input: unknown): DecodeResult => {
   return { _tag: "Success", decoded: { config, warnings: findings.warnings } }
 }
 
-/** Decodes a parsed KrakenD v3 config (a JSON value) into the model. */
+/**
+ * Decodes a parsed KrakenD v3 config (a JSON value) into the model.
+ *
+ * @example
+ * ```ts
+ * const { config } = yield* Config.decode({ version: 3, port: 9000, endpoints: [] })
+ * ```
+ */
 export const decode = (input: unknown): Effect.Effect<Decoded, ConfigError> =>
   Effect.suspend(() => {
     const result = decodeResult(input)
@@ -125,7 +164,14 @@ const parseJson = (text: string): { readonly value: unknown } | { readonly error
   }
 }
 
-/** Parses and decodes the text of a JSON config. A syntax error is a `ConfigError` at `$`. */
+/**
+ * Parses and decodes the text of a JSON config. A syntax error is a `ConfigError` at `$`.
+ *
+ * @example
+ * ```ts
+ * const { config } = yield* Config.parse(await readFile("krakend.json", "utf8"))
+ * ```
+ */
 export const parse = (text: string): Effect.Effect<Decoded, ConfigError> =>
   Effect.suspend(() => {
     const parsed = parseJson(text)
@@ -134,7 +180,15 @@ export const parse = (text: string): Effect.Effect<Decoded, ConfigError> =>
       : Effect.fail(new ConfigError({ issues: [{ path: JsonPath.root, message: parsed.error }] }))
   })
 
-/** Reads, parses and decodes a JSON config file. A missing file is a `ConfigError` at `$`. */
+/**
+ * Reads, parses and decodes a JSON config file. A missing file is a `ConfigError` at `$`.
+ *
+ * @example
+ * ```ts
+ * const { config, warnings } = yield* Config.load("krakend.json")
+ * // a missing or invalid file fails with a ConfigError whose message lists `path: problem` lines
+ * ```
+ */
 export const load = (file: string): Effect.Effect<Decoded, ConfigError> =>
   Effect.tryPromise({
     try: () => readFile(file, "utf8"),
@@ -147,5 +201,12 @@ export const load = (file: string): Effect.Effect<Decoded, ConfigError> =>
     }
   }).pipe(Effect.flatMap(parse))
 
-/** The JSON Schema (draft 2020-12) of the config file, for editors and `sluice schema`. */
+/**
+ * The JSON Schema (draft 2020-12) of the config file, for editors and `sluice schema`.
+ *
+ * @example
+ * ```ts
+ * writeFileSync("krakend.schema.json", JSON.stringify(Config.jsonSchema(), null, 2))
+ * ```
+ */
 export const jsonSchema = (): Record<string, unknown> => JsonSchema.make()

@@ -6,7 +6,14 @@
  */
 import * as Data from "effect/Data"
 
-/** One problem found in a config. */
+/**
+ * One problem found in a config.
+ *
+ * @example
+ * ```ts
+ * const issue: ConfigIssue = { path: "$.endpoints[0].backend[0].url_pattern", message: "placeholder {id} is not a param of the endpoint path /users" }
+ * ```
+ */
 export interface ConfigIssue {
   /** JSON path, e.g. `$.endpoints[3].backend[0].url_pattern`. */
   readonly path: string
@@ -14,13 +21,30 @@ export interface ConfigIssue {
   readonly message: string
 }
 
-/** A non-fatal finding: the gateway starts, but something in the config is not used. */
+/**
+ * A non-fatal finding: the gateway starts, but something in the config is not used.
+ *
+ * @example
+ * ```ts
+ * const { warnings } = yield* Config.load("krakend.json")
+ * for (const w of warnings) yield* Effect.logWarning(`${w.path}: ${w.message}`)
+ * ```
+ */
 export interface ConfigWarning {
   readonly path: string
   readonly message: string
 }
 
-/** The config could not be read or decoded. */
+/**
+ * The config could not be read or decoded.
+ *
+ * @example
+ * ```ts
+ * const checked = Config.load("krakend.json").pipe(
+ *   Effect.catchTag("ConfigError", (e) => Effect.logError(e.issues.map((i) => `${i.path}: ${i.message}`).join("\n")))
+ * )
+ * ```
+ */
 export class ConfigError extends Data.TaggedError("ConfigError")<{
   readonly issues: ReadonlyArray<ConfigIssue>
 }> {

@@ -8,16 +8,45 @@
  */
 import type * as Duration from "effect/Duration"
 
-/** HTTP methods an endpoint or a backend can use. */
+/**
+ * HTTP methods an endpoint or a backend can use.
+ *
+ * @example
+ * ```ts
+ * const method: Method = "POST"
+ * const reads = config.endpoints.filter((e) => e.method === "GET")
+ * ```
+ */
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
 
-/** How a backend response is decoded (`encoding`). */
+/**
+ * How a backend response is decoded (`encoding`).
+ *
+ * @example
+ * ```ts
+ * const encoding: BackendEncoding = "safejson" // JSON that may be an array or a scalar
+ * ```
+ */
 export type BackendEncoding = "json" | "safejson" | "string" | "no-op" | "xml" | "rss"
 
-/** How an endpoint renders its response (`output_encoding`). */
+/**
+ * How an endpoint renders its response (`output_encoding`).
+ *
+ * @example
+ * ```ts
+ * const output: OutputEncoding = "negotiate" // picked from the client's Accept header
+ * ```
+ */
 export type OutputEncoding = "json" | "json-collection" | "string" | "no-op" | "xml" | "yaml" | "negotiate"
 
-/** `extra_config.router` (service level). Every field has its default applied. */
+/**
+ * `extra_config.router` (service level). Every field has its default applied.
+ *
+ * @example
+ * ```ts
+ * const { health_path, return_error_msg }: RouterOptions = config.extra_config.router // "/__health", false
+ * ```
+ */
 export interface RouterOptions {
   readonly return_error_msg: boolean
   readonly disable_redirect_trailing_slash: boolean
@@ -40,7 +69,14 @@ export interface RouterOptions {
   readonly error_body: { readonly "404"?: unknown; readonly "405"?: unknown }
 }
 
-/** `extra_config["telemetry/logging"]` (service level). */
+/**
+ * `extra_config["telemetry/logging"]` (service level).
+ *
+ * @example
+ * ```ts
+ * const logging: LoggingOptions = { level: "INFO", prefix: "[GATEWAY]", stdout: true, syslog: false, format: "default" }
+ * ```
+ */
 export interface LoggingOptions {
   readonly level: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL"
   readonly prefix: string
@@ -49,7 +85,14 @@ export interface LoggingOptions {
   readonly format: "default" | "logstash" | "custom"
 }
 
-/** `extra_config["backend/http"]` (backend level). */
+/**
+ * `extra_config["backend/http"]` (backend level).
+ *
+ * @example
+ * ```ts
+ * const passStatus = backend.extra_config["backend/http"]?.return_error_code ?? false
+ * ```
+ */
 export interface BackendHttpOptions {
   /** Pass a failing single backend's status code to the client. */
   readonly return_error_code: boolean
@@ -57,7 +100,15 @@ export interface BackendHttpOptions {
   readonly return_error_details: string | undefined
 }
 
-/** Service level `extra_config` namespaces that Sluice implements. */
+/**
+ * Service level `extra_config` namespaces that Sluice implements.
+ *
+ * @example
+ * ```ts
+ * const service: ServiceExtraConfig = config.extra_config
+ * const limit = service["sluice/server"]?.max_concurrent_requests
+ * ```
+ */
 export interface ServiceExtraConfig {
   readonly router: RouterOptions
   readonly "telemetry/logging": LoggingOptions | undefined
@@ -68,14 +119,28 @@ export interface ServiceExtraConfig {
   readonly "plugin/http-server"?: PluginNamespace | undefined
 }
 
-/** Endpoint level `extra_config` namespaces that Sluice implements. */
+/**
+ * Endpoint level `extra_config` namespaces that Sluice implements.
+ *
+ * @example
+ * ```ts
+ * const modifiers = endpoint.extra_config["plugin/req-resp-modifier"]?.names ?? []
+ * ```
+ */
 export interface EndpointExtraConfig {
   readonly proxy: EndpointProxyOptions | undefined
   /** Request/response modifier plugins around the merge (`src/plugin`). */
   readonly "plugin/req-resp-modifier"?: PluginNamespace | undefined
 }
 
-/** `extra_config.proxy` at endpoint level (the keys Sluice implements so far). */
+/**
+ * `extra_config.proxy` at endpoint level (the keys Sluice implements so far).
+ *
+ * @example
+ * ```ts
+ * const proxy: EndpointProxyOptions = { sequential: true, sequential_propagated_params: ["resp0_user.id"], combiner: "deep-merge" }
+ * ```
+ */
 export interface EndpointProxyOptions {
   readonly sequential: boolean
   /** Params of earlier backends (`resp0_a.b`, `resp0`) added to the params of the later ones. */
@@ -88,25 +153,60 @@ export interface EndpointProxyOptions {
   readonly combiner?: Combiner | undefined
 }
 
-/** One `flatmap_filter` operation; unknown `type`s are ignored like KrakenD. */
+/**
+ * One `flatmap_filter` operation; unknown `type`s are ignored like KrakenD.
+ *
+ * @example
+ * ```ts
+ * const operation: FlatmapOperation = { type: "move", args: ["users.*.id", "users.*.user_id"] }
+ * ```
+ */
 export interface FlatmapOperation {
   readonly type: string
   readonly args: ReadonlyArray<string>
 }
 
-/** When the static data of `proxy.static` is added (unknown names are read as `always`). */
+/**
+ * When the static data of `proxy.static` is added (unknown names are read as `always`).
+ *
+ * @example
+ * ```ts
+ * const strategy: StaticStrategy = "incomplete" // only when a backend failed
+ * ```
+ */
 export type StaticStrategy = "always" | "success" | "complete" | "errored" | "incomplete"
 
-/** `proxy.static`. */
+/**
+ * `proxy.static`.
+ *
+ * @example
+ * ```ts
+ * const fallback: StaticOptions = { strategy: "errored", data: { users: [] } }
+ * ```
+ */
 export interface StaticOptions {
   readonly strategy: StaticStrategy
   readonly data: Readonly<Record<string, unknown>>
 }
 
-/** `proxy.combiner`: KrakenD's shallow merge (default) or Sluice's deep merges. */
+/**
+ * `proxy.combiner`: KrakenD's shallow merge (default) or Sluice's deep merges.
+ *
+ * @example
+ * ```ts
+ * const combiner: Combiner = endpoint.extra_config.proxy?.combiner ?? "default"
+ * ```
+ */
 export type Combiner = "default" | "deep-merge" | "deep-merge-append"
 
-/** `extra_config.proxy` at backend level. */
+/**
+ * `extra_config.proxy` at backend level.
+ *
+ * @example
+ * ```ts
+ * const mirror: BackendProxyOptions = { shadow: true, shadow_timeout: Duration.seconds(1) }
+ * ```
+ */
 export interface BackendProxyOptions {
   /** Replaces allow/deny/mapping: target → these operations → group. */
   readonly flatmap_filter?: ReadonlyArray<FlatmapOperation> | undefined
@@ -115,7 +215,14 @@ export interface BackendProxyOptions {
   readonly shadow_timeout?: Duration.Duration | undefined
 }
 
-/** `extra_config["sluice/backend"]` (Sluice only, beyond KrakenD). */
+/**
+ * `extra_config["sluice/backend"]` (Sluice only, beyond KrakenD).
+ *
+ * @example
+ * ```ts
+ * const own: SluiceBackendOptions = { timeout: Duration.seconds(2), response_headers: ["X-Cache"] }
+ * ```
+ */
 export interface SluiceBackendOptions {
   /** This backend's own deadline (bounded by the endpoint's). */
   readonly timeout?: Duration.Duration | undefined
@@ -125,15 +232,36 @@ export interface SluiceBackendOptions {
   readonly response_headers?: ReadonlyArray<string> | undefined
 }
 
-/** How failures become statuses: KrakenD's (default) or gateway-style (502/504, 2xx success). */
+/**
+ * How failures become statuses: KrakenD's (default) or gateway-style (502/504, 2xx success).
+ *
+ * @example
+ * ```ts
+ * const policy: StatusPolicy = config.extra_config["sluice/errors"]?.status_policy ?? "krakend"
+ * ```
+ */
 export type StatusPolicy = "krakend" | "gateway"
 
-/** `extra_config["sluice/errors"]` (service level, Sluice only). */
+/**
+ * `extra_config["sluice/errors"]` (service level, Sluice only).
+ *
+ * @example
+ * ```ts
+ * const errors: SluiceErrorsOptions = { status_policy: "gateway" }
+ * ```
+ */
 export interface SluiceErrorsOptions {
   readonly status_policy: StatusPolicy
 }
 
-/** `extra_config["sluice/server"]` (service level, Sluice only). */
+/**
+ * `extra_config["sluice/server"]` (service level, Sluice only).
+ *
+ * @example
+ * ```ts
+ * const server: SluiceServerOptions = { max_concurrent_requests: 512, retry_after: Duration.seconds(1) }
+ * ```
+ */
 export interface SluiceServerOptions {
   /** Requests served at once per process; beyond it 503 + `Retry-After`. Unset: no limit. */
   readonly max_concurrent_requests?: number | undefined
@@ -141,7 +269,14 @@ export interface SluiceServerOptions {
   readonly retry_after: Duration.Duration
 }
 
-/** Backend level `extra_config` namespaces that Sluice implements. */
+/**
+ * Backend level `extra_config` namespaces that Sluice implements.
+ *
+ * @example
+ * ```ts
+ * const client = backend.extra_config["plugin/http-client"]?.names[0] // the client plugin, if any
+ * ```
+ */
 export interface BackendExtraConfig {
   readonly "backend/http": BackendHttpOptions | undefined
   readonly proxy?: BackendProxyOptions | undefined
@@ -152,7 +287,14 @@ export interface BackendExtraConfig {
   readonly "plugin/http-client"?: PluginNamespace | undefined
 }
 
-/** One backend of an endpoint, with the endpoint's defaults applied. */
+/**
+ * One backend of an endpoint, with the endpoint's defaults applied.
+ *
+ * @example
+ * ```ts
+ * const urls = endpoint.backend.map((b: BackendConfig) => `${b.method} ${b.host[0]}${b.url_pattern}`)
+ * ```
+ */
 export interface BackendConfig {
   /** Hosts, sanitized (`http://` added when no scheme, unless `disable_host_sanitize`). */
   readonly host: ReadonlyArray<string>
@@ -178,7 +320,14 @@ export interface BackendConfig {
   readonly extra_config: BackendExtraConfig
 }
 
-/** One endpoint, with the service defaults applied. */
+/**
+ * One endpoint, with the service defaults applied.
+ *
+ * @example
+ * ```ts
+ * for (const e of config.endpoints) console.log(e.method, e.endpoint, `${e.backend.length} backend(s)`)
+ * ```
+ */
 export interface EndpointConfig {
   /** Path with a leading `/`, params written `{name}`. */
   readonly endpoint: string
@@ -198,6 +347,12 @@ export interface EndpointConfig {
 /**
  * A `plugin/...` namespace: the plugin names in order, their raw settings (each decoded by its
  * plugin's Schema when the gateway starts), the Sluice `budget`, and the namespace's JSON path.
+ *
+ * @example
+ * ```ts
+ * const handlers: PluginNamespace | undefined = config.extra_config["plugin/http-server"]
+ * const names = handlers?.names ?? [] // e.g. ["request-id"], settings in handlers.settings["request-id"]
+ * ```
  */
 export interface PluginNamespace {
   readonly names: ReadonlyArray<string>
@@ -206,13 +361,28 @@ export interface PluginNamespace {
   readonly path: string
 }
 
-/** `plugin` at the root: where plugin modules are loaded from. */
+/**
+ * `plugin` at the root: where plugin modules are loaded from.
+ *
+ * @example
+ * ```ts
+ * const plugins: PluginFolder = { folder: "./plugins", pattern: ".ts" } // every file whose name contains ".ts"
+ * ```
+ */
 export interface PluginFolder {
   readonly folder: string
   readonly pattern: string
 }
 
-/** The whole gateway. */
+/**
+ * The whole gateway.
+ *
+ * @example
+ * ```ts
+ * const config: GatewayConfig = (yield* Config.load("krakend.json")).config
+ * yield* Layer.launch(Gateway.layer(config).pipe(Layer.provide(Gateway.nodeServer(config))))
+ * ```
+ */
 export interface GatewayConfig {
   readonly version: 3
   readonly name: string

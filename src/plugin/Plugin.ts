@@ -53,21 +53,88 @@ import { ModifierError } from "../proxy/ProxyError.ts"
 /** This module as a namespace: `import { Plugin } from "sluice"` or from this file. */
 export * as Plugin from "./Plugin.ts"
 
-/** `effect/Effect`, re-exported for plugin files outside a Node project. */
+/**
+ * `effect/Effect`, re-exported for plugin files outside a Node project.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "sluice/plugin"
+ * const request = (req: Plugin.ProxyRequest) => Effect.succeed({ ...req, path: req.path.toLowerCase() })
+ * ```
+ */
 export * as Effect from "effect/Effect"
-/** `effect/Schema`, re-exported for plugin files outside a Node project. */
+/**
+ * `effect/Schema`, re-exported for plugin files outside a Node project.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "sluice/plugin"
+ * const config = Schema.Struct({ header: Schema.String, value: Schema.optional(Schema.String) })
+ * ```
+ */
 export * as Schema from "effect/Schema"
-/** `effect/Layer`, re-exported for plugin files outside a Node project. */
+/**
+ * `effect/Layer`, re-exported for plugin files outside a Node project.
+ *
+ * @example
+ * ```ts
+ * import { Layer, HttpClient } from "sluice/plugin"
+ * const make = () => Layer.succeed(HttpClient.HttpClient, Plugin.fetchClient(() => new Response("hi")))
+ * ```
+ */
 export * as Layer from "effect/Layer"
-/** `effect/http/HttpClient`, re-exported for plugin files outside a Node project. */
+/**
+ * `effect/http/HttpClient`, re-exported for plugin files outside a Node project.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "sluice/plugin"
+ * const make = () => Effect.map(Effect.service(HttpClient.HttpClient), (client) => HttpClient.filterStatusOk(client))
+ * ```
+ */
 export * as HttpClient from "effect/http/HttpClient"
-/** `effect/http/HttpClientResponse`, re-exported for plugin files outside a Node project. */
+/**
+ * `effect/http/HttpClientResponse`, re-exported for plugin files outside a Node project.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient, HttpClientResponse } from "sluice/plugin"
+ * const teapot = HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response("", { status: 418 }))))
+ * ```
+ */
 export * as HttpClientResponse from "effect/http/HttpClientResponse"
-/** `effect/http/HttpServerRequest`, re-exported for plugin files outside a Node project. */
+/**
+ * `effect/http/HttpServerRequest`, re-exported for plugin files outside a Node project.
+ *
+ * @example
+ * ```ts
+ * import { HttpServerRequest, HttpServerResponse } from "sluice/plugin"
+ * const ping: Plugin.HttpMiddleware = (app) => Effect.gen(function* () {
+ *   const request = yield* HttpServerRequest.HttpServerRequest
+ *   return request.url === "/ping" ? HttpServerResponse.text("pong") : yield* app
+ * })
+ * ```
+ */
 export * as HttpServerRequest from "effect/http/HttpServerRequest"
-/** `effect/http/HttpServerResponse`, re-exported for plugin files outside a Node project. */
+/**
+ * `effect/http/HttpServerResponse`, re-exported for plugin files outside a Node project.
+ *
+ * @example
+ * ```ts
+ * import { HttpServerResponse } from "sluice/plugin"
+ * const served: Plugin.HttpMiddleware = (app) => Effect.map(app, (res) => HttpServerResponse.setHeader(res, "X-Served-By", "sluice"))
+ * ```
+ */
 export * as HttpServerResponse from "effect/http/HttpServerResponse"
-/** `effect/http/Headers` (HTTP header maps of server requests), re-exported as `HttpHeaders`. */
+/**
+ * `effect/http/Headers` (HTTP header maps of server requests), re-exported as `HttpHeaders`.
+ *
+ * @example
+ * ```ts
+ * import { HttpHeaders } from "sluice/plugin"
+ * const tenant = HttpHeaders.get(request.headers, "x-tenant") // Option<string>
+ * ```
+ */
 export * as HttpHeaders from "effect/http/Headers"
 
 /**
@@ -84,7 +151,14 @@ export * as HttpHeaders from "effect/http/Headers"
  */
 export { ModifierError }
 
-/** The proxy pipe's request and response, as modifiers see them. */
+/**
+ * The proxy pipe's request and response, as modifiers see them.
+ *
+ * @example
+ * ```ts
+ * const tag = (res: Plugin.ProxyResponse, req: Plugin.ProxyRequest) => ({ ...res, data: { ...res.data, path: req.path } })
+ * ```
+ */
 export type { Headers, ProxyRequest, ProxyResponse, Query, ResponseMetadata } from "../proxy/Proxy.ts"
 
 /**
@@ -113,7 +187,15 @@ export type HttpApp = Effect.Effect<
  */
 export type HttpMiddleware = (app: HttpApp) => HttpApp
 
-/** Why a plugin failed. */
+/**
+ * Why a plugin failed.
+ *
+ * @example
+ * ```ts
+ * const reason: Plugin.PluginErrorReason = "Build"
+ * const refuse = Effect.fail(new Plugin.PluginError({ reason, plugin: "geo", message: "database file missing" }))
+ * ```
+ */
 export type PluginErrorReason =
   /** The plugin's settings did not decode (reported as a `ConfigError` at start). */
   | "Config"
@@ -155,7 +237,7 @@ export class PluginError extends Data.TaggedError("PluginError")<{
  *
  * @example
  * ```ts
- * const make = () => Effect.map(PluginContext.asEffect(), (ctx) => (app: Plugin.HttpApp) => app)
+ * const make = () => Effect.map(Effect.service(PluginContext), (ctx) => (app: Plugin.HttpApp) => app)
  * ```
  */
 export class PluginContext extends Context.Service<PluginContext, {
@@ -169,7 +251,14 @@ export class PluginContext extends Context.Service<PluginContext, {
   readonly ipMatcher: (entries: ReadonlyArray<string>) => (ip: string) => boolean
 }>()("sluice/plugin/PluginContext") {}
 
-/** The Schema of a plugin's settings: decodes the JSON value under the plugin's name. */
+/**
+ * The Schema of a plugin's settings: decodes the JSON value under the plugin's name.
+ *
+ * @example
+ * ```ts
+ * const config: Plugin.ConfigSchema<{ readonly header: string }> = Schema.Struct({ header: Schema.String })
+ * ```
+ */
 export type ConfigSchema<C> = Schema.Decoder<C>
 
 /**
@@ -266,7 +355,15 @@ export interface Client<C = unknown> {
  */
 export type Any = Handler | Modifier | Client
 
-/** The kinds, as written in `sluice plugins` output. */
+/**
+ * The kinds, as written in `sluice plugins` output.
+ *
+ * @example
+ * ```ts
+ * const kinds: ReadonlyArray<Plugin.Kind> = ["handler", "modifier", "client"]
+ * const kindOf = (plugin: Plugin.Any): Plugin.Kind => plugin.kind
+ * ```
+ */
 export type Kind = Any["kind"]
 
 /**

@@ -10,15 +10,37 @@ import type * as Effect from "effect/Effect"
 import type { Readable } from "node:stream"
 import type { ProxyError } from "./ProxyError.ts"
 
-/** Header map: canonical names (`X-Foo-Bar`) to every value, in order. */
+/**
+ * Header map: canonical names (`X-Foo-Bar`) to every value, in order.
+ *
+ * @example
+ * ```ts
+ * const headers: Headers = { "Content-Type": ["application/json"], "X-Tenant": ["acme"] }
+ * const tenant = req.headers["X-Tenant"]?.[0]
+ * ```
+ */
 export type Headers = Readonly<Record<string, ReadonlyArray<string>>>
 
-/** Query pairs in their original order (repeated names kept). */
+/**
+ * Query pairs in their original order (repeated names kept).
+ *
+ * @example
+ * ```ts
+ * const query: Query = [["page", "2"], ["tag", "a"], ["tag", "b"]]
+ * const tags = req.query.filter(([name]) => name === "tag").map(([, value]) => value)
+ * ```
+ */
 export type Query = ReadonlyArray<readonly [name: string, value: string]>
 
 /**
  * The request that flows through the proxy pipe. Immutable: a stage that changes it builds a
  * new one (`{ ...req, path }`).
+ *
+ * @example
+ * ```ts
+ * const withTenant = (req: ProxyRequest): ProxyRequest => ({ ...req, headers: { ...req.headers, "X-Tenant": ["acme"] } })
+ * Plugin.modifier({ name: "tenant", config: Schema.Struct({}), request: (req) => Effect.succeed(withTenant(req)) })
+ * ```
  */
 export interface ProxyRequest {
   readonly method: string
@@ -43,13 +65,29 @@ export interface ProxyRequest {
   readonly clientIp: string
 }
 
-/** Status and headers of a backend answer, kept for `no-op` and for response modifiers. */
+/**
+ * Status and headers of a backend answer, kept for `no-op` and for response modifiers.
+ *
+ * @example
+ * ```ts
+ * const metadata: ResponseMetadata = { status: 201, headers: { Location: ["/users/42"] } }
+ * const cached = res.metadata.headers["X-Cache"]?.[0] === "HIT"
+ * ```
+ */
 export interface ResponseMetadata {
   readonly status: number
   readonly headers: Headers
 }
 
-/** The answer that flows back up the pipe. Partial success is data, not a failure. */
+/**
+ * The answer that flows back up the pipe. Partial success is data, not a failure.
+ *
+ * @example
+ * ```ts
+ * const stamp = (res: ProxyResponse): ProxyResponse => ({ ...res, data: { ...res.data, partial: !res.isComplete } })
+ * Plugin.modifier({ name: "stamp", config: Schema.Struct({}), response: (res) => Effect.succeed(stamp(res)) })
+ * ```
+ */
 export interface ProxyResponse {
   /** Decoded and formatted data (null-prototype objects are fine). */
   readonly data: Readonly<Record<string, unknown>>
@@ -67,10 +105,26 @@ export interface ProxyResponse {
   readonly status?: number | undefined
 }
 
-/** A pipe: request in, response or typed error out. */
+/**
+ * A pipe: request in, response or typed error out.
+ *
+ * @example
+ * ```ts
+ * const echo: Proxy = (req) =>
+ *   Effect.succeed({ data: { path: req.path }, isComplete: true, metadata: { status: 200, headers: {} }, io: undefined, errors: [] })
+ * ```
+ */
 export type Proxy = (req: ProxyRequest) => Effect.Effect<ProxyResponse, ProxyError>
 
-/** A stage of the pipe: wraps the next `Proxy`. */
+/**
+ * A stage of the pipe: wraps the next `Proxy`.
+ *
+ * @example
+ * ```ts
+ * const logged: Middleware = (next) => (req) =>
+ *   Effect.tap(next(req), (res) => Effect.log(`${req.method} ${req.path} complete=${res.isComplete}`))
+ * ```
+ */
 export type Middleware = (next: Proxy) => Proxy
 
 /** The identity stage: what an unconfigured stage returns. */

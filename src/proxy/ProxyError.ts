@@ -24,6 +24,12 @@ export type BackendErrorReason =
 /**
  * A backend call failed. `status`/`body`/`contentType` are set for `Status` failures;
  * `exposeStatus` is true when `backend/http.return_error_code` asks to pass the status on.
+ *
+ * @example
+ * ```ts
+ * const error = new BackendError({ reason: "Status", backend: "GET /users/{id}", message: "backend answered 503", status: 503 })
+ * const retriable = (e: BackendError) => e.reason === "Transport" || e.reason === "Timeout"
+ * ```
  */
 export class BackendError extends Data.TaggedError("BackendError")<{
   readonly reason: BackendErrorReason
@@ -37,7 +43,14 @@ export class BackendError extends Data.TaggedError("BackendError")<{
   readonly cause?: unknown
 }> {}
 
-/** Every backend of an endpoint failed; `errors` are in declaration order. */
+/**
+ * Every backend of an endpoint failed; `errors` are in declaration order.
+ *
+ * @example
+ * ```ts
+ * const failedBackends = (e: MergeError) => e.errors.flatMap((part) => (part._tag === "BackendError" ? [part.backend] : []))
+ * ```
+ */
 export class MergeError extends Data.TaggedError("MergeError")<{
   readonly errors: ReadonlyArray<ProxyError>
 }> {
@@ -49,6 +62,11 @@ export class MergeError extends Data.TaggedError("MergeError")<{
 /**
  * A failure raised by a stage or a plugin that wants a specific answer (status, body, content
  * type and headers). With `router.return_error_msg` the message is the body.
+ *
+ * @example
+ * ```ts
+ * Effect.fail(new ModifierError({ message: "no tenant", status: 400, contentType: "text/plain", headers: { "X-Why": "tenant" } }))
+ * ```
  */
 export class ModifierError extends Data.TaggedError("ModifierError")<{
   readonly message: string
@@ -58,10 +76,25 @@ export class ModifierError extends Data.TaggedError("ModifierError")<{
   readonly cause?: unknown
 }> {}
 
-/** The endpoint deadline passed (KrakenD answers 500, gateway-style mode 504). */
+/**
+ * The endpoint deadline passed (KrakenD answers 500, gateway-style mode 504).
+ *
+ * @example
+ * ```ts
+ * Effect.fail(new DeadlineError({ message: "GET /users: the endpoint timeout (3s) passed" }))
+ * ```
+ */
 export class DeadlineError extends Data.TaggedError("DeadlineError")<{
   readonly message: string
 }> {}
 
-/** Any failure of the proxy pipe. */
+/**
+ * Any failure of the proxy pipe.
+ *
+ * @example
+ * ```ts
+ * const describe = (e: ProxyError): string =>
+ *   e._tag === "BackendError" ? `${e.backend}: ${e.reason}` : e._tag === "MergeError" ? `${e.errors.length} backends failed` : e.message
+ * ```
+ */
 export type ProxyError = BackendError | MergeError | ModifierError | DeadlineError

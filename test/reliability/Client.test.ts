@@ -64,7 +64,7 @@ describe("C3 slowloris and slow POST are bounded", () => {
   })
 })
 
-describe("C1 huge request bodies", () => {
+describe("C1 huge request bodies, C2 many headers", () => {
   let echo: Backend.Backend
   let gw: RunningSluice
 
@@ -86,6 +86,15 @@ describe("C1 huge request bodies", () => {
     // 1 GB declared, 64 KiB sent: the answer comes while the client still owes almost all of it.
     const r = await Chaos.exchange(gw.port, [`POST /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000000000\r\n\r\n${"a".repeat(65_536)}`], { waitMs: 2_000 })
     expect(r.statuses).toEqual([413])
+    expect(echo.requests.length).toBe(before)
+  })
+
+  it("C2 5 000 headers → 431 before any handler runs, the backend sees nothing", async () => {
+    const before = echo.requests.length
+    const headers = Array.from({ length: 5_000 }, (_, i) => `x-h${i}: v`).join("\r\n")
+    const r = await Chaos.exchange(gw.port, [`POST /upload HTTP/1.1\r\nHost: gw\r\n${headers}\r\nContent-Length: 0\r\n\r\n`])
+    expect(r.statuses).toEqual([431])
+    expect(r.closedByServer).toBe(true)
     expect(echo.requests.length).toBe(before)
   })
 
