@@ -76,8 +76,12 @@ export const makeApp = (
 export const layer = (config: GatewayConfig, options: Options = {}): Layer.Layer<never, ConfigError, HttpServer.HttpServer> =>
   Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(serveable(LoadShed.fromConfig(config)(app))))).pipe(
     Layer.provide(Transport.layer(Transport.optionsFromConfig(config))),
-    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodySize ?? defaultMaxBodySize)))
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodySize(config, options))))
   )
+
+/** The request body limit: the option, else `sluice/server.max_body_size`, else 10 MiB. */
+const maxBodySize = (config: GatewayConfig, options: Options): number =>
+  options.maxBodySize ?? config.extra_config["sluice/server"]?.max_body_size ?? defaultMaxBodySize
 
 /**
  * Default limit of a request body (bigger bodies get 413).
@@ -126,7 +130,11 @@ export const nodeServer = (
  */
 export const app = (config: GatewayConfig, options: Options = {}): Effect.Effect<Router.HttpApp, ConfigError, Scope.Scope> =>
   Effect.flatMap(Transport.make(Transport.optionsFromConfig(config)), (transport) =>
-    Effect.map(makeApp(config, options).pipe(Effect.provideService(Transport.Transport, transport)), serveable))
+    Effect.map(makeApp(config, options).pipe(Effect.provideService(Transport.Transport, transport)), (app) => {
+      // The same limits as `layer`: body size and load shedding travel with the app.
+      const limit = ByteSize.bytes(maxBodySize(config, options))
+      return serveable(LoadShed.fromConfig(config)(Effect.provideService(app, HttpIncomingMessage.MaxBodySize, limit)))
+    }))
 
 /** The TypeScript builder: `Gateway.make(spec)` decodes a gateway written with `Endpoint` and `Backend`. */
 export { json, make, type Spec } from "./builder/GatewaySpec.ts"

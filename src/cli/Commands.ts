@@ -14,6 +14,7 @@ import * as Config from "../config/Config.ts"
 import { ConfigError } from "../config/ConfigError.ts"
 import * as Gateway from "../Gateway.ts"
 import * as Cluster from "../server/Cluster.ts"
+import * as Registry from "../plugin/Registry.ts"
 import * as Logging from "../server/Logging.ts"
 import * as Plugins from "./Plugins.ts"
 
@@ -77,6 +78,10 @@ const check = Command.make(
   { config: configFlag },
   Effect.fnUntraced(function*({ config: file }) {
     const { config, warnings } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
+    // Plugin settings are part of the config: load the plugins and decode every configured use.
+    const registry = yield* Effect.catchTag(Registry.make({ folder: config.plugin }), "ConfigError", reportConfigError)
+    const pluginIssues = Plugins.useIssues(config, registry)
+    if (pluginIssues.length > 0) return yield* reportConfigError(new ConfigError({ issues: pluginIssues }))
     yield* Console.log(`Syntax OK! ${config.endpoints.length} endpoint(s)`)
     if (warnings.length > 0) {
       yield* Console.log(

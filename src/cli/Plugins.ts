@@ -37,6 +37,13 @@ export const namespaces = (config: GatewayConfig): ReadonlyArray<readonly [Kind,
   return out
 }
 
+/** Every issue of the configured plugin uses (unknown name, wrong kind, settings that do not decode). */
+export const useIssues = (config: GatewayConfig, registry: Registry.Registry): ReadonlyArray<ConfigIssue> => {
+  const issues: Array<ConfigIssue> = []
+  for (const [kind, ns] of namespaces(config)) Wiring.resolve(registry, kind, ns, issues)
+  return issues
+}
+
 /** The report lines and whether every use decodes. */
 export const report = (config: GatewayConfig, registry: Registry.Registry): { readonly lines: ReadonlyArray<string>; readonly ok: boolean } => {
   const lines: Array<string> = [`${registry.entries.length} plugin(s):`]

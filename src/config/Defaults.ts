@@ -161,6 +161,7 @@ export const endpoint = (
     output_encoding: raw.output_encoding ?? inherited.output_encoding,
     extra_config: {
       proxy: proxyOptions(raw.extra_config.proxy, path, findings),
+      ...(raw.extra_config["sluice/endpoint"] === undefined ? {} : { "sluice/endpoint": raw.extra_config["sluice/endpoint"] }),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path)
     }
   }

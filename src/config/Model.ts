@@ -131,6 +131,8 @@ export interface EndpointExtraConfig {
   readonly proxy: EndpointProxyOptions | undefined
   /** Request/response modifier plugins around the merge (`src/plugin`). */
   readonly "plugin/req-resp-modifier"?: PluginNamespace | undefined
+  /** Sluice's own endpoint options (`sluice/endpoint`). */
+  readonly "sluice/endpoint"?: SluiceEndpointOptions | undefined
 }
 
 /**
@@ -255,6 +257,19 @@ export interface SluiceErrorsOptions {
 }
 
 /**
+ * `extra_config["sluice/endpoint"]` (endpoint level, Sluice only).
+ *
+ * @example
+ * ```ts
+ * const limits: SluiceEndpointOptions = { max_body_size: 1024 * 1024 }
+ * ```
+ */
+export interface SluiceEndpointOptions {
+  /** Largest request body of this endpoint in bytes (overrides `sluice/server.max_body_size`). */
+  readonly max_body_size?: number | undefined
+}
+
+/**
  * `extra_config["sluice/server"]` (service level, Sluice only).
  *
  * @example
@@ -265,6 +280,8 @@ export interface SluiceErrorsOptions {
 export interface SluiceServerOptions {
   /** Requests served at once per process; beyond it 503 + `Retry-After`. Unset: no limit. */
   readonly max_concurrent_requests?: number | undefined
+  /** Largest request body in bytes (default 10 MiB); bigger ones get 413. */
+  readonly max_body_size?: number | undefined
   /** `Retry-After` of a shed request. */
   readonly retry_after: Duration.Duration
 }

@@ -116,8 +116,20 @@ export const SluiceServer = Schema.Struct({
     Schema.Int.check(Schema.isGreaterThan(0)),
     "Requests served at once (per process); beyond it 503 with Retry-After at once, instead of queueing"
   ),
-  retry_after: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Retry-After of a shed request (rounded up to seconds)")
+  retry_after: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Retry-After of a shed request (rounded up to seconds)"),
+  max_body_size: Fields.optional(
+    Schema.Int.check(Schema.isGreaterThan(0)),
+    "Largest request body in bytes (default 10485760 = 10 MiB); bigger bodies get 413 before they are buffered"
+  )
 }).annotate({ identifier: "SluiceServer", description: "Sluice server options (extra_config[\"sluice/server\"])" })
+
+/** Endpoint `sluice/endpoint` (Sluice only): per-endpoint limits. */
+export const SluiceEndpoint = Schema.Struct({
+  max_body_size: Fields.optional(
+    Schema.Int.check(Schema.isGreaterThan(0)),
+    "Largest request body of this endpoint in bytes (overrides sluice/server.max_body_size)"
+  )
+}).annotate({ identifier: "SluiceEndpoint", description: "Sluice endpoint options (extra_config[\"sluice/endpoint\"])" })
 
 /** Implemented service namespaces. */
 export const ServiceExtraConfig = Schema.Struct({
@@ -131,6 +143,7 @@ export const ServiceExtraConfig = Schema.Struct({
 /** Implemented endpoint namespaces. */
 export const EndpointExtraConfig = Schema.Struct({
   proxy: Schema.optionalKey(EndpointProxy),
+  "sluice/endpoint": Schema.optionalKey(SluiceEndpoint),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
@@ -178,7 +191,8 @@ export const endpointShape: Shape.Shape = {
       unimplemented: unimplementedKeys["EndpointProxy"]!,
       objects: { static: Shape.of(StaticData) },
       arrays: { flatmap_filter: Shape.of(FlatmapOperation) }
-    })
+    }),
+    "sluice/endpoint": Shape.of(SluiceEndpoint)
   }
 }
 

@@ -123,7 +123,7 @@ export const toResponse = (
 ): HttpServerResponse.HttpServerResponse => {
   const all = a.headers === undefined ? headers : { ...a.headers, ...headers }
   return a.body === undefined
-    ? HttpServerResponse.empty({ status: a.status, headers: all })
+    ? HttpServerResponse.empty({ status: a.status, headers: { ...all, "content-length": "0" } })
     : HttpServerResponse.text(a.body, { status: a.status, headers: all, contentType: a.contentType ?? textPlain })
 }
 
@@ -140,6 +140,6 @@ export const make = (options: Options): ErrorResponder => {
           : answer(400, returnErrorMsg ? "cannot read the request body" : undefined),
         headers
       ),
-    defect: (headers) => HttpServerResponse.empty({ status: 500, headers })
+    defect: (headers) => HttpServerResponse.empty({ status: 500, headers: { ...headers, "content-length": "0" } })
   }
 }

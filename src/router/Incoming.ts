@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as ByteSize from "effect/ByteSize"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
@@ -172,6 +173,11 @@ export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => 
   const query = queryFilter(endpoint.input_query_strings)
   const timeout = Duration.toMillis(endpoint.timeout)
   const method = endpoint.method
+  const limit = endpoint.extra_config["sluice/endpoint"]?.max_body_size
+  const read = limit === undefined
+    ? readBody
+    : (request: HttpServerRequest.HttpServerRequest) =>
+      Effect.provideService(readBody(request), HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit))
   // The deadline starts when the request arrives, before its body is read.
   const build = (
     request: HttpServerRequest.HttpServerRequest,
@@ -200,7 +206,7 @@ export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => 
     if (!hasBody(request)) return Effect.sync(() => build(request, values, path, rawQuery, undefined, Date.now() + timeout))
     return Effect.suspend(() => {
       const deadline = Date.now() + timeout
-      return Effect.map(readBody(request), (body) => build(request, values, path, rawQuery, body, deadline))
+      return Effect.map(read(request), (body) => build(request, values, path, rawQuery, body, deadline))
     })
   }
 }

@@ -111,7 +111,7 @@ export const make = (options: Options): HttpApp => {
         headers: { location },
         contentType: "text/html; charset=utf-8"
       })
-      : HttpServerResponse.empty({ status, headers: { location } })
+      : HttpServerResponse.empty({ status, headers: { location, "content-length": "0" } })
   }
 
   const healthPath = router.disable_health ? undefined : router.health_path
@@ -189,7 +189,7 @@ export const make = (options: Options): HttpApp => {
     if (method === "OPTIONS" && router.auto_options) {
       const allow = RouteTable.allowed(table, segments, method)
       if (allow.length > 0) {
-        return HttpServerResponse.empty({ status: 200, headers: { allow: allow.join(", "), "x-krakend": versionHeader } })
+        return HttpServerResponse.empty({ status: 200, headers: { allow: allow.join(", "), "x-krakend": versionHeader, "content-length": "0" } })
       }
     }
     if (method !== "CONNECT" && path !== "/") {

@@ -1,12 +1,15 @@
 /**
  * Load shedding (RELIABILITY.md G6): at most `sluice/server.max_concurrent_requests` requests are
  * served at once by one process; the next ones are answered `503` with `Retry-After` at once
- * instead of queueing without bound. Not configured, it is the identity (no per-request cost).
+ * instead of queueing without bound. The health path is never shed (a busy gateway is alive; a
+ * liveness probe must not restart it). Not configured, it is the identity (no per-request cost).
  *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Context from "effect/Context"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { GatewayConfig } from "../config/Model.ts"
 import type { HttpApp } from "../router/Router.ts"
@@ -17,6 +20,8 @@ export interface Options {
   readonly maxConcurrent: number
   /** `Retry-After` of a shed request, in whole seconds. */
   readonly retryAfterSeconds: number
+  /** Paths never shed (the health path). */
+  readonly exempt?: ReadonlyArray<string> | undefined
 }
 
 /** The shedder's options from `sluice/server`, or `undefined` when no limit is configured. */
@@ -25,7 +30,8 @@ export const optionsFromConfig = (config: GatewayConfig): Options | undefined =>
   if (server?.max_concurrent_requests === undefined) return undefined
   return {
     maxConcurrent: server.max_concurrent_requests,
-    retryAfterSeconds: Math.max(1, Math.ceil(Duration.toSeconds(server.retry_after)))
+    retryAfterSeconds: Math.max(1, Math.ceil(Duration.toSeconds(server.retry_after))),
+    exempt: config.extra_config.router.disable_health ? [] : [config.extra_config.router.health_path]
   }
 }
 
@@ -35,13 +41,23 @@ export const optionsFromConfig = (config: GatewayConfig): Options | undefined =>
  */
 export const make = (options: Options) => (app: HttpApp): HttpApp => {
   const { maxConcurrent } = options
-  const headers = { "retry-after": String(options.retryAfterSeconds) }
+  const headers = { "retry-after": String(options.retryAfterSeconds), "content-length": "0" }
   let active = 0
   const release = Effect.sync(() => {
     active--
   })
-  return Effect.suspend(() => {
-    if (active >= maxConcurrent) return Effect.succeed(HttpServerResponse.empty({ status: 503, headers }))
+  const exempt = new Set(options.exempt ?? [])
+  const isExempt = (url: string): boolean => {
+    if (exempt.size === 0) return false
+    const q = url.indexOf("?")
+    return exempt.has(q === -1 ? url : url.slice(0, q))
+  }
+  return Effect.withFiber((fiber) => {
+    if (active >= maxConcurrent) {
+      const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
+      if (isExempt(request.url)) return app
+      return Effect.succeed(HttpServerResponse.empty({ status: 503, headers }))
+    }
     active++
     return Effect.ensuring(app, release)
   })

@@ -61,3 +61,29 @@ describe("sluice schema", () => {
     expect(schema.properties).toHaveProperty("version")
   })
 })
+
+describe("sluice check with plugins", () => {
+  it("exits 1 on a plugin use that does not decode, naming its path", async () => {
+    const file = writeConfig({
+      version: 3,
+      endpoints: [
+        {
+          endpoint: "/a",
+          extra_config: { "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { reject_if: { header: "X", status: 200, message: "no" } } } },
+          backend: [
+            {
+              host: ["http://127.0.0.1:1"],
+              url_pattern: "/a",
+              extra_config: { "plugin/http-client": { name: "helo" } }
+            }
+          ]
+        }
+      ]
+    })
+    const r = await runCli(["check", "-c", file])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('$.endpoints[0].extra_config["plugin/req-resp-modifier"].rewrite.reject_if.status')
+    expect(r.stderr).toContain("helo")
+    expect(r.stdout).not.toContain("Syntax OK")
+  })
+})

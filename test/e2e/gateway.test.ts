@@ -89,6 +89,7 @@ describe("sluice run (end to end)", () => {
           backend: [{ host: [slow.url], url_pattern: "/hang-a" }, { host: [slow.url], url_pattern: "/hang-b" }]
         },
         { endpoint: "/upload", method: "POST", backend: [{ host: [users.url], url_pattern: "/upload" }] },
+        { endpoint: "/single-fail", backend: [{ host: [failing.url], url_pattern: "/fail" }] },
         { endpoint: "/proto", backend: [{ host: [users.url], url_pattern: "/proto" }] },
         {
           endpoint: "/proto-merge",
@@ -201,6 +202,14 @@ describe("sluice run (end to end)", () => {
     expect(users.seen.at(-1)?.body).toBe("{}")
   })
 
+  it("a failed single backend is a 500 with an empty, Content-Length: 0 body (KrakenD default)", async () => {
+    const res = await fetch(`${gw.url}/single-fail`)
+    expect(res.status).toBe(500)
+    expect(res.headers.get("content-length")).toBe("0")
+    expect(res.headers.get("x-krakend-completed")).toBe("false")
+    expect(await res.text()).toBe("")
+  })
+
   it("stays healthy", async () => {
     const res = await fetch(`${gw.url}/__health`)
     expect(res.status).toBe(200)
@@ -229,6 +238,36 @@ describe("SIGTERM drain", () => {
       expect(done.body.done).toBe(true)
       expect(done.body.pad.length).toBe(10_000)
       expect(await gw.exited).toBe(0)
+    } finally {
+      await gw.stop("SIGKILL")
+      backend.server.close()
+    }
+  })
+})
+
+describe("request body limits", () => {
+  it("sluice/server.max_body_size sets the default, sluice/endpoint.max_body_size overrides it per endpoint", async () => {
+    const backend = await listen((_req, res) => json(res, 200, { ok: true }))
+    const gw = await startSluice({
+      version: 3,
+      listen_ip: "127.0.0.1",
+      extra_config: { "sluice/server": { max_body_size: 1000 } },
+      endpoints: [
+        { endpoint: "/small", method: "POST", backend: [{ host: [backend.url], url_pattern: "/small" }] },
+        {
+          endpoint: "/big",
+          method: "POST",
+          extra_config: { "sluice/endpoint": { max_body_size: 100_000 } },
+          backend: [{ host: [backend.url], url_pattern: "/big" }]
+        }
+      ]
+    })
+    try {
+      const body = "x".repeat(5_000)
+      expect((await fetch(`${gw.url}/small`, { method: "POST", body })).status).toBe(413)
+      expect((await fetch(`${gw.url}/big`, { method: "POST", body })).status).toBe(200)
+      expect((await fetch(`${gw.url}/big`, { method: "POST", body: "x".repeat(200_000) })).status).toBe(413)
+      expect(backend.seen.map((s) => [s.url, s.body.length])).toEqual([["/big", 5_000]])
     } finally {
       await gw.stop("SIGKILL")
       backend.server.close()

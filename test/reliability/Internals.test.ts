@@ -50,6 +50,9 @@ describe("G6 load shedding", () => {
       expect(r.body).toBe("")
     }
     expect(slow.requests.length).toBe(4)
+    // The health path is never shed: a busy gateway is alive.
+    const health = await get(`${gw.url}/__health`)
+    expect(health.status).toBe(200)
     for (const r of release.splice(0)) r()
     for (const r of await Promise.all(inflight)) {
       expect(r.status).toBe(200)
