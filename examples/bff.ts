@@ -4,7 +4,7 @@
  * collections), plus a sequential endpoint that feeds one backend's answer into the next call.
  *
  *   USERS_URL=http://127.0.0.1:9001 ORDERS_URL=http://127.0.0.1:9002 CATALOG_URL=http://127.0.0.1:9003 \
- *   PORT=8080 node examples/bff.ts
+ *   PORT=8080 node --conditions=sluice-source examples/bff.ts   (the flag: use src/, not the built dist/)
  *
  * GET /dashboard/42 → { user: {...}, orders: [...], recommended: [...] }
  * GET /orders/7     → the order with its product

@@ -3,7 +3,7 @@
  * requests without a known key, before routing) and a client plugin (`signed`: calls its
  * backend with `fetch`, adding an HMAC signature of the method and path).
  *
- *   API_URL=http://127.0.0.1:9001 PORT=8080 node examples/plugins.ts
+ *   API_URL=http://127.0.0.1:9001 PORT=8080 node --conditions=sluice-source examples/plugins.ts
  *   curl -H 'X-Api-Key: k1' localhost:8080/items/3
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"

@@ -6,7 +6,7 @@
  * - the gateway mounted in your own `HttpRouter` next to your routes: under `/api` (the prefix
  *   stripped before the gateway sees the path) while `/hello` stays yours.
  *
- *   PROJECTS_URL=http://127.0.0.1:9001 PORT=8080 node examples/service.ts
+ *   PROJECTS_URL=http://127.0.0.1:9001 PORT=8080 node --conditions=sluice-source examples/service.ts
  *   curl localhost:8080/api/projects/1   # the project with its owner's name and team
  *   curl localhost:8080/hello
  */

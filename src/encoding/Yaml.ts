@@ -1,13 +1,25 @@
 /**
  * YAML output (`output_encoding: "yaml"`, and `negotiate` for `text/plain` or YAML), with the
- * `yaml` library.
+ * `yaml` library. A raw JSON number (see `Json.ts`) is written as its exact text, a plain YAML
+ * number; own keys such as `__proto__` are kept like any key.
  *
  * @since 0.1.0
  */
 import * as YAML from "yaml"
+import * as Json from "./Json.ts"
 
 /** `application/x-yaml; charset=utf-8` (gin's YAML render). */
 export const contentType = "application/x-yaml; charset=utf-8"
 
+const rawNumber: YAML.ScalarTag = {
+  tag: "tag:sluice.dev,2025:raw-number",
+  default: true,
+  identify: Json.isRaw,
+  resolve: (s) => s,
+  stringify: (item) => (Json.isRaw(item.value) ? item.value.rawJSON : String(item.value))
+}
+
+const options: YAML.ToStringOptions & YAML.SchemaOptions = { customTags: [rawNumber] }
+
 /** The data as a YAML document. */
-export const render = (data: Readonly<Record<string, unknown>>): string => YAML.stringify(data)
+export const render = (data: Readonly<Record<string, unknown>>): string => YAML.stringify(data, options)

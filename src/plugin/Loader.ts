@@ -5,7 +5,8 @@
  * `import()`, in name order. Its default export must be a plugin value or an array of them. Any
  * problem (missing folder, a module that throws while loading, a wrong default export) fails the
  * start with a `ConfigError` at `$.plugin.folder`; KrakenD's `.so` files match nothing here and
- * are reported as skipped.
+ * are reported as skipped. Before the first import, `Resolve.register` makes the bare specifiers
+ * `sluice`, `sluice/plugin`, `sluice/testing` resolve to the running Sluice wherever the folder is.
  *
  * @since 0.1.0
  */
@@ -16,6 +17,7 @@ import { pathToFileURL } from "node:url"
 import { ConfigError } from "../config/ConfigError.ts"
 import type { PluginFolder } from "../config/Model.ts"
 import { type Any, isPlugin } from "./Plugin.ts"
+import * as Resolve from "./Resolve.ts"
 
 /** A plugin and where it came from (`first-party`, `code`, or a file path). */
 export interface Entry {
@@ -50,10 +52,13 @@ export const scan = (folder: PluginFolder): Effect.Effect<{ readonly files: Read
     })
   )
 
-/** Imports one module and returns its plugins. */
+/** Imports one module (its `sluice/...` imports resolving to the running Sluice) and returns its plugins. */
 export const importFile = (file: string): Effect.Effect<ReadonlyArray<Entry>, ConfigError> =>
   Effect.tryPromise({
-    try: () => import(pathToFileURL(file).href) as Promise<{ readonly default?: unknown }>,
+    try: () => {
+      Resolve.register()
+      return import(pathToFileURL(file).href) as Promise<{ readonly default?: unknown }>
+    },
     catch: (e) => fail(`cannot load plugin module ${file}: ${messageOf(e)}`)
   }).pipe(
     Effect.flatMap((module) => {

@@ -8,11 +8,13 @@
  * @since 0.1.0
  */
 import type * as Model from "../config/Model.ts"
+import * as Json from "../encoding/Json.ts"
 
 /** Copies `data` into `into` (which the merge owns). */
 export type Combine = (into: Record<string, unknown>, data: Readonly<Record<string, unknown>>) => void
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
+// A raw (exact) number is a leaf, not an object to merge into.
+const isObject = Json.isObject
 
 /** KrakenD's shallow merge. */
 export const shallow: Combine = (into, data) => {

@@ -4,11 +4,13 @@
  * backend `proxy.flatmap_filter`: `target` → flatmap → `group`. Every path is
  * split when the pipe is built. Paths walk own properties of objects only (no array traversal),
  * and the objects the formatter creates have a null prototype, so `__proto__`, `constructor` and
- * `prototype` keys from a backend stay inert data (RELIABILITY C11).
+ * `prototype` keys from a backend stay inert data (RELIABILITY C11). A raw JSON number (`Json.ts`)
+ * is a leaf, never an object to walk into.
  *
  * @since 0.1.0
  */
 import type { BackendConfig } from "../config/Model.ts"
+import * as Json from "../encoding/Json.ts"
 import * as Flatmap from "./Flatmap.ts"
 
 /** Response data. */
@@ -17,7 +19,7 @@ export type Data = Readonly<Record<string, unknown>>
 /** A data transform. */
 export type Formatter = (data: Data) => Data
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
+const isObject = Json.isObject
 
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined)
 

@@ -7,7 +7,8 @@
  * walking objects only, and stringified like KrakenD (`stringify`); a missing key leaves the
  * param unset, so the placeholder stays in the URL as written.
  *
- * Control flow: the first backend fails → `MergeError`; a later one fails → the data merged so
+ * Control flow: the first backend fails → its error itself, unwrapped like Lura (so a
+ * `return_error_code` status reaches the client); a later one fails → the data merged so
  * far, incomplete; an incomplete answer (error details) also stops the chain.
  *
  * Beyond KrakenD: `sluice/backend.body_from: "respJ"` or `"respJ_a.b"` sends that value as the
@@ -21,10 +22,11 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import type { Readable } from "node:stream"
 import type { BackendConfig, EndpointConfig } from "../config/Model.ts"
+import * as Json from "../encoding/Json.ts"
 import * as Combiner from "./Combiner.ts"
 import * as Merge from "./Merge.ts"
 import type * as Proxy from "./Proxy.ts"
-import { MergeError, type ProxyError } from "./ProxyError.ts"
+import type { ProxyError } from "./ProxyError.ts"
 
 /** Share of the endpoint timeout the whole chain may use. */
 export const BUDGET = 0.85
@@ -52,6 +54,7 @@ const goValue = (v: unknown): string => {
   if (v === null || v === undefined) return "<nil>"
   if (typeof v === "string") return v
   if (typeof v === "number" || typeof v === "boolean") return String(v)
+  if (Json.isRaw(v)) return v.rawJSON
   if (Array.isArray(v)) return `[${v.map(goValue).join(" ")}]`
   if (typeof v === "object") {
     const o = v as Record<string, unknown>
@@ -62,7 +65,7 @@ const goValue = (v: unknown): string => {
 
 /**
  * KrakenD's stringification of a param value: arrays comma-joined, strings as is, numbers as
- * their text, booleans `true`/`false`, null `<nil>`, objects like Go's `%v` (`map[a:1]`).
+ * their text (a raw JSON number its exact source text), booleans `true`/`false`, null `<nil>`, objects like Go's `%v` (`map[a:1]`).
  */
 export const stringify = (v: unknown): string => (Array.isArray(v) ? v.map(goValue).join(",") : goValue(v))
 
@@ -70,7 +73,7 @@ export const stringify = (v: unknown): string => (Array.isArray(v) ? v.map(goVal
 export const walk = (data: Readonly<Record<string, unknown>>, path: ReadonlyArray<string>): unknown => {
   let cur: unknown = data
   for (const k of path) {
-    if (typeof cur !== "object" || cur === null || Array.isArray(cur) || !Object.hasOwn(cur, k)) return undefined
+    if (!Json.isObject(cur) || !Object.hasOwn(cur, k)) return undefined
     cur = (cur as Record<string, unknown>)[k]
   }
   return cur
@@ -159,7 +162,7 @@ export const make = (endpoint: EndpointConfig, parts: ReadonlyArray<Proxy.Proxy>
         if (i === parts.length) return done()
         return Effect.matchEffect(parts[i]!(request(i)), {
           onFailure: (e) => {
-            if (i === 0) return Effect.fail(new MergeError({ errors: [e] }))
+            if (i === 0) return Effect.fail(e)
             results.push(Result.fail(e))
             return done()
           },

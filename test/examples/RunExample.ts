@@ -1,6 +1,7 @@
 /**
  * Runs an example (`node examples/<file>.ts`) as a child process with its environment, and waits
- * until it answers HTTP on its port.
+ * until it answers HTTP on its port. `--conditions=sluice-source` resolves its `sluice` import to
+ * the TypeScript sources, not to a possibly stale `dist/`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
@@ -17,7 +18,7 @@ export interface RunningExample {
 /** Starts `examples/<file>` with `env` plus a free `PORT`; resolves once `probe` gets an answer. */
 export const runExample = async (file: string, env: Readonly<Record<string, string>>, probe = "/"): Promise<RunningExample> => {
   const port = await freePort()
-  const proc = spawn(process.execPath, [join(root, "examples", file)], { cwd: root, env: { ...process.env, ...env, PORT: String(port) } })
+  const proc = spawn(process.execPath, ["--conditions=sluice-source", join(root, "examples", file)], { cwd: root, env: { ...process.env, ...env, PORT: String(port) } })
   let out = ""
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()))
   proc.stderr.on("data", (d: Buffer) => (out += d.toString()))

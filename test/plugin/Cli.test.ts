@@ -1,6 +1,7 @@
 /**
  * End to end: `sluice run` loads a plugin module (a separate `.mjs` file in a temp folder outside
- * `src/`, importing the public API by absolute path) and uses each kind; a bad plugin setting
+ * the repository, importing the public API as the README shows: `from "sluice/plugin"`) and uses
+ * each kind; a bad plugin setting
  * fails the start with its path; `sluice plugins` lists and checks plugins.
  */
 import { mkdtempSync, writeFileSync } from "node:fs"
@@ -10,10 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Backend from "../support/Backend.ts"
 import { runCli, type RunningSluice, startSluice, writeConfig } from "../support/Sluice.ts"
 
-const api = new URL("../../src/plugin/Plugin.ts", import.meta.url).href
-
 const pluginModule = `
-import { Plugin, Effect, Schema, HttpServerResponse, HttpServerRequest } from ${JSON.stringify(api)}
+import { Plugin, Effect, Schema, HttpServerResponse, HttpServerRequest } from "sluice/plugin"
 
 const stamp = Plugin.handler({
   name: "stamp",

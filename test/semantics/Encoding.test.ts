@@ -21,6 +21,10 @@ describe("encodings (KRAKEND-SEMANTICS §1.5, §2.13)", () => {
         res.writeHead(200, { "content-type": "application/xml" })
         return res.end("<a><__proto__>1</__proto__></a>")
       }
+      if (req.url === "/proto") {
+        res.writeHead(200, { "content-type": "application/json" })
+        return res.end('{"__proto__":{"a":1},"b":2}')
+      }
       return Backend.json(res, 200, { a: 1, list: [1, 2], o: { x: "y" } })
     })
   })
@@ -50,6 +54,19 @@ describe("encodings (KRAKEND-SEMANTICS §1.5, §2.13)", () => {
       expect(r.status).toBe(200)
       expect(r.json()).toEqual({ title: "News", link: "http://x", items: [{ title: "One" }, { title: "Two" }] })
       expect(r.headers["x-krakend-completed"]).toBe("true")
+    })
+  })
+
+  it.each([
+    ["json", '{"__proto__":{"a":1},"b":2}'],
+    ["xml", "<doc><__proto__><a>1</a></__proto__><b>2</b></doc>"],
+    ["yaml", "__proto__:\n  a: 1\nb: 2\n"]
+  ])("output_encoding %s keeps an own __proto__ key", async (encoding, body) => {
+    await withGateway(config({ output_encoding: encoding, backend: [{ host: [b.url], url_pattern: "/proto" }] }), async (g) => {
+      const r = await send(g, "/test")
+      expect(r.status).toBe(200)
+      expect(r.body).toBe(body)
+      expect(({} as Record<string, unknown>)["a"]).toBeUndefined()
     })
   })
 

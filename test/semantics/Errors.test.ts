@@ -23,7 +23,8 @@ describe("error statuses (KRAKEND-SEMANTICS §2.5, §2.12) and the gateway polic
   const gatewayPolicy = { extra_config: { "sluice/errors": { status_policy: "gateway" } } }
   const withMsg = (svc: Record<string, unknown>) => ({ ...svc, extra_config: { ...(svc["extra_config"] as object | undefined), router: { return_error_msg: true } } })
 
-  type Row = readonly [name: string, backends: ReadonlyArray<Record<string, unknown>>, service: Record<string, unknown>, status: number, body: string | RegExp, completed: string]
+  type Row = readonly [name: string, backends: ReadonlyArray<Record<string, unknown>>, service: Record<string, unknown>, status: number, body: string | RegExp, completed: string, endpoint?: Record<string, unknown>]
+  const sequential = { extra_config: { proxy: { sequential: true } } }
   const table: ReadonlyArray<Row> = [
     ["krakend: a 418 → 500, empty body", [{ url_pattern: "/teapot" }], {}, 500, "", "false"],
     ["krakend: return_error_code passes 418 (empty body)", [{ url_pattern: "/teapot", extra_config: { "backend/http": { return_error_code: true } } }], {}, 418, "", "false"],
@@ -33,6 +34,10 @@ describe("error statuses (KRAKEND-SEMANTICS §2.5, §2.12) and the gateway polic
     ["krakend: a transport error → 500", [{ url_pattern: "/x", host: [dead] }], {}, 500, "", "false"],
     ["krakend: a timeout → 500", [{ url_pattern: "/slow" }], { timeout: "300ms" }, 500, "", "false"],
     ["krakend: return_error_msg writes the message", [{ url_pattern: "/teapot" }], withMsg({}), 500, /invalid status code 418/, "false"],
+    ["krakend: sequential, backend 0's return_error_code 418 passes (empty body)", [{ url_pattern: "/teapot", extra_config: { "backend/http": { return_error_code: true } } }, { url_pattern: "/ok" }], {}, 418, "", "false", sequential],
+    ["krakend: sequential, backend 0's return_error_code 418 with return_error_msg gives the body", [{ url_pattern: "/teapot", extra_config: { "backend/http": { return_error_code: true } } }, { url_pattern: "/ok" }], withMsg({}), 418, "short and stout", "false", sequential],
+    ["krakend: sequential, backend 0 fails without return_error_code → 500", [{ url_pattern: "/teapot" }, { url_pattern: "/ok" }], {}, 500, "", "false", sequential],
+    ["krakend: sequential, a later return_error_code failure stays a partial 200", [{ url_pattern: "/ok" }, { url_pattern: "/teapot", extra_config: { "backend/http": { return_error_code: true } } }], {}, 200, '{"ok":true}', "false", sequential],
     ["krakend: all of several failed → 500", [{ url_pattern: "/teapot", extra_config: { "backend/http": { return_error_code: true } } }, { url_pattern: "/fail" }], {}, 500, "", "false"],
     ["gateway: a 418 passes through", [{ url_pattern: "/teapot" }], gatewayPolicy, 418, "", "false"],
     ["gateway: with return_error_msg the backend body", [{ url_pattern: "/teapot" }], withMsg(gatewayPolicy), 418, "short and stout", "false"],
@@ -45,8 +50,11 @@ describe("error statuses (KRAKEND-SEMANTICS §2.5, §2.12) and the gateway polic
     ["gateway: a partial merge stays 200", [{ url_pattern: "/ok" }, { url_pattern: "/fail" }], gatewayPolicy, 200, '{"ok":true}', "false"]
   ]
 
-  it.each(table)("%s", async (_n, backends, service, status, body, completed) => {
-    await withGateway(config({ backend: backends.map((x) => ({ host: [b.url], ...x })) }, service), async (g) => {
+  type FullRow = readonly [Row[0], Row[1], Row[2], Row[3], Row[4], Row[5], Record<string, unknown>]
+  const rows = table.map((r): FullRow => [r[0], r[1], r[2], r[3], r[4], r[5], r[6] ?? {}])
+
+  it.each(rows)("%s", async (_n, backends, service, status, body, completed, endpoint) => {
+    await withGateway(config({ ...endpoint, backend: backends.map((x) => ({ host: [b.url], ...x })) }, service), async (g) => {
       const r = await send(g, "/test")
       expect(r.status).toBe(status)
       if (typeof body === "string") expect(r.body).toBe(body)

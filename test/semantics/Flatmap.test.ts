@@ -34,6 +34,13 @@ describe("flatmap_filter (KRAKEND-SEMANTICS §2.5, §2.11)", () => {
     ["move a numeric index", [{ type: "move", args: ["wrap.items.0", "first"] }],
       { ...doc, first: { id: 1, name: "a", tmp: 0 }, wrap: { items: [{ id: 2, name: "b", tmp: 0 }], more: [3] } }],
     ["append a list to another (the source stays)", [{ type: "append", args: ["wrap.more", "list"] }], { ...doc, list: [10, 20, 30, 3] }],
+    ["move with a * into fewer *s collects the matches into an array", [{ type: "move", args: ["wrap.items.*.id", "ids"] }],
+      { ...doc, ids: [1, 2], wrap: { items: [{ name: "a", tmp: 0 }, { name: "b", tmp: 0 }], more: [3] } }],
+    ["move element-wise into a new array", [{ type: "move", args: ["wrap.items.*.name", "wrap.names.*"] }],
+      { ...doc, wrap: { items: [{ id: 1, tmp: 0 }, { id: 2, tmp: 0 }], more: [3], names: ["a", "b"] } }],
+    ["move element-wise into new arrays of new objects", [{ type: "move", args: ["wrap.items.*.name", "out.*.label"] }],
+      { ...doc, wrap: { items: [{ id: 1, tmp: 0 }, { id: 2, tmp: 0 }], more: [3] }, out: [{ label: "a" }, { label: "b" }] }],
+    ["move with more *s in the destination moves nothing", [{ type: "move", args: ["secret", "x.*"] }], doc],
     ["unknown types are ignored", [{ type: "nope", args: ["id"] }, { type: "del", args: ["id"] }], { ...doc, id: undefined }]
   ])("backend level: %s", async (_n, ops, expected) => {
     await withGateway(one(ops), async (g) => {
