@@ -11,6 +11,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { PluginError } from "./Plugin.ts"
 
 /** The budget used when neither the namespace nor the caller gives one. */
@@ -61,13 +62,9 @@ export const guard = <A, E, E2>(options: {
   const { isExpected, onError, plugin } = options
   const timeout = (ms: number) =>
     Effect.fail(new PluginError({ reason: "Timeout", plugin, message: `plugin ${plugin} did not finish within its budget of ${ms}ms` }))
-  return Effect.suspend(() => {
-    const ms = options.ms()
-    const call: Effect.Effect<A, E | PluginError> = ms <= 0 ? timeout(0) : Effect.timeoutOrElse(Effect.suspend(options.run), {
-      duration: ms,
-      orElse: () => timeout(ms)
-    })
-    return Effect.catchCause(call, (cause): Effect.Effect<A, E2> => {
+  const isDone = (effect: Effect.Effect<A, E>): effect is Exit.Exit<A, E> => Exit.isExit(effect)
+  const handle = (call: Effect.Effect<A, E | PluginError>): Effect.Effect<A, E2> =>
+    Effect.catchCause(call, (cause): Effect.Effect<A, E2> => {
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
       const failure = Cause.findError(cause)
       if (failure._tag === "Success" && !Cause.hasDies(cause) && isExpected(failure.success)) {
@@ -76,5 +73,17 @@ export const guard = <A, E, E2>(options: {
       const error = toPluginError(plugin, cause)
       return Effect.andThen(log(error, cause), Effect.fail(onError(error)))
     })
+  return Effect.suspend((): Effect.Effect<A, E2> => {
+    const ms = options.ms()
+    if (ms <= 0) return handle(timeout(0))
+    let effect: Effect.Effect<A, E>
+    try {
+      effect = options.run()
+    } catch (thrown) {
+      return handle(Effect.die(thrown))
+    }
+    // An answer that is already there (`Effect.succeed(...)`) took no time: no timer, no race.
+    if (isDone(effect)) return Exit.isSuccess(effect) ? Effect.succeed(effect.value) : handle(effect)
+    return handle(Effect.timeoutOrElse(effect, { duration: ms, orElse: () => timeout(ms) }))
   })
 }
