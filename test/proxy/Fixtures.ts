@@ -9,6 +9,7 @@ import type { Proxy, ProxyRequest, ProxyResponse } from "../../src/proxy/Proxy.t
 import type { ProxyError } from "../../src/proxy/ProxyError.ts"
 import * as Factory from "../../src/proxy/Factory.ts"
 import * as Transport from "../../src/proxy/Transport.ts"
+import * as RouterSupport from "../support/Router.ts"
 
 export const backend = (over: Partial<BackendConfig> = {}): BackendConfig => ({
   host: ["http://127.0.0.1:1"],
@@ -44,34 +45,8 @@ export const endpoint = (backends: ReadonlyArray<BackendConfig>, over: Partial<E
   ...over
 })
 
-export const service = (over: Partial<GatewayConfig> = {}): GatewayConfig => ({
-  version: 3,
-  name: "test",
-  port: 8080,
-  listen_ip: "127.0.0.1",
-  host: [],
-  timeout: Duration.seconds(2),
-  cache_ttl: Duration.zero,
-  output_encoding: "json",
-  plugin: undefined,
-  debug_endpoint: false,
-  echo_endpoint: false,
-  read_timeout: undefined,
-  read_header_timeout: undefined,
-  write_timeout: undefined,
-  idle_timeout: undefined,
-  max_header_bytes: undefined,
-  max_shutdown_wait_time: undefined,
-  dialer_timeout: undefined,
-  response_header_timeout: undefined,
-  idle_connection_timeout: undefined,
-  max_idle_connections_per_host: 250,
-  disable_keep_alives: false,
-  disable_compression: false,
-  endpoints: [],
-  extra_config: { router: undefined as never, "telemetry/logging": undefined },
-  ...over
-})
+export const service = (over: Partial<GatewayConfig> = {}): GatewayConfig =>
+  RouterSupport.gateway(over.endpoints ?? [], over)
 
 export const request = (over: Partial<ProxyRequest> = {}): ProxyRequest => ({
   method: "GET",
