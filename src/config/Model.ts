@@ -117,6 +117,8 @@ export interface ServiceExtraConfig {
   readonly "sluice/server"?: SluiceServerOptions | undefined
   /** HTTP server (handler) plugins wrapping the whole app (`src/plugin`). */
   readonly "plugin/http-server"?: PluginNamespace | undefined
+  /** User-Agent rules checked before routing (reserved routes excepted); a bot gets 403. */
+  readonly "security/bot-detector"?: BotDetectorOptions | undefined
 }
 
 /**
@@ -133,6 +135,30 @@ export interface EndpointExtraConfig {
   readonly "plugin/req-resp-modifier"?: PluginNamespace | undefined
   /** Sluice's own endpoint options (`sluice/endpoint`). */
   readonly "sluice/endpoint"?: SluiceEndpointOptions | undefined
+  /** User-Agent rules of this endpoint; a bot gets 403. */
+  readonly "security/bot-detector"?: BotDetectorOptions | undefined
+}
+
+/**
+ * `extra_config["security/bot-detector"]` (service or endpoint level): User-Agent rules checked
+ * allow → deny → patterns.
+ *
+ * @example
+ * ```ts
+ * const bots: BotDetectorOptions = { allow: ["MyBot/1.0"], deny: ["a"], patterns: ["(?i)crawler"], cache_size: 1000, empty_user_agent_is_bot: true }
+ * ```
+ */
+export interface BotDetectorOptions {
+  /** Exact User-Agents that are never bots. */
+  readonly allow: ReadonlyArray<string>
+  /** Exact User-Agents that are bots. */
+  readonly deny: ReadonlyArray<string>
+  /** Regular expressions (RE2 syntax) matched against the first 1024 characters of the User-Agent. */
+  readonly patterns: ReadonlyArray<string>
+  /** Entries of the LRU cache of verdicts; 0: no cache. */
+  readonly cache_size: number
+  /** A missing or empty User-Agent is a bot. */
+  readonly empty_user_agent_is_bot: boolean
 }
 
 /**

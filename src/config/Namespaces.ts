@@ -11,6 +11,7 @@ import * as Fields from "./Fields.ts"
 import * as PluginNamespace from "./PluginNamespace.ts"
 import * as GoDuration from "./GoDuration.ts"
 import * as Shape from "./Shape.ts"
+import * as BotDetector from "../security/BotDetector.ts"
 
 /** Service `router`: gin router flags. */
 export const Router = Schema.Struct({
@@ -131,19 +132,39 @@ export const SluiceEndpoint = Schema.Struct({
   )
 }).annotate({ identifier: "SluiceEndpoint", description: "Sluice endpoint options (extra_config[\"sluice/endpoint\"])" })
 
+/** A bot detector pattern: it must compile and must not backtrack catastrophically. */
+const BotPattern = Schema.String.check(
+  Schema.makeFilter((source: string) => BotDetector.patternProblem(source) ?? true)
+)
+
+/** Service or endpoint `security/bot-detector`. */
+export const BotDetectorSchema = Schema.Struct({
+  allow: Fields.withDefault(Fields.Strings, [], "User-Agents (exact) that are never bots"),
+  deny: Fields.withDefault(Fields.Strings, [], "User-Agents (exact) that are bots"),
+  patterns: Fields.withDefault(
+    Schema.Array(BotPattern),
+    [],
+    "Regular expressions marking bots, matched against the first 1024 characters of the User-Agent; nested quantifiers are refused"
+  ),
+  cache_size: Fields.withDefault(Fields.Count, 0, "Entries of the LRU cache of verdicts (0: no cache)"),
+  empty_user_agent_is_bot: Fields.flag("A missing or empty User-Agent is a bot")
+}).annotate({ identifier: "BotDetector", description: "Bot detector (extra_config[\"security/bot-detector\"]); bots get 403" })
+
 /** Implemented service namespaces. */
 export const ServiceExtraConfig = Schema.Struct({
   router: Fields.withDefault(Router, {}, "Router options"),
   "telemetry/logging": Schema.optionalKey(Logging),
   "sluice/errors": Schema.optionalKey(SluiceErrors),
   "sluice/server": Schema.optionalKey(SluiceServer),
-  "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" }))
+  "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" })),
+  "security/bot-detector": Schema.optionalKey(BotDetectorSchema)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
 /** Implemented endpoint namespaces. */
 export const EndpointExtraConfig = Schema.Struct({
   proxy: Schema.optionalKey(EndpointProxy),
   "sluice/endpoint": Schema.optionalKey(SluiceEndpoint),
+  "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
@@ -178,7 +199,8 @@ export const serviceShape: Shape.Shape = {
     router: Shape.of(Router, { unimplemented: unimplementedKeys["Router"]!, objects: { error_body: { keys: ["404", "405"] } } }),
     "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! }),
     "sluice/errors": Shape.of(SluiceErrors),
-    "sluice/server": Shape.of(SluiceServer)
+    "sluice/server": Shape.of(SluiceServer),
+    "security/bot-detector": Shape.of(BotDetectorSchema)
   }
 }
 
@@ -192,7 +214,8 @@ export const endpointShape: Shape.Shape = {
       objects: { static: Shape.of(StaticData) },
       arrays: { flatmap_filter: Shape.of(FlatmapOperation) }
     }),
-    "sluice/endpoint": Shape.of(SluiceEndpoint)
+    "sluice/endpoint": Shape.of(SluiceEndpoint),
+    "security/bot-detector": Shape.of(BotDetectorSchema)
   }
 }
 

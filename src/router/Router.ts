@@ -14,6 +14,7 @@ import type * as Scope from "effect/Scope"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
 import type { Proxy } from "../proxy/Proxy.ts"
+import * as BotDetector from "../security/BotDetector.ts"
 import * as Version from "../Version.ts"
 import * as ClientIp from "./ClientIp.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -61,6 +62,16 @@ const badParam = (value: string, raw: string | undefined, checkEncoding: boolean
   hasControl(value) ||
   (checkEncoding && (raw === undefined || raw.includes("%") || value.includes("?") || value.includes("#")))
 
+/** KrakenD's answer to a bot: 403, empty body. */
+const forbidden = HttpServerResponse.empty({ status: 403, headers: { "content-length": "0" } })
+
+/** The handler behind the endpoint's bot detector, or the handler itself when none is configured. */
+const guarded = (isBot: BotDetector.IsBot | undefined, handler: Endpoint.Handler): Endpoint.Handler =>
+  isBot === undefined
+    ? handler
+    : (request, params, path, rawQuery) =>
+      isBot(request.headers["user-agent"]) ? Effect.succeed(forbidden) : handler(request, params, path, rawQuery)
+
 const htmlRedirect = (location: string, status: number): string =>
   `<a href="${location.replaceAll("&", "&amp;").replaceAll("\"", "&quot;").replaceAll("<", "&lt;")}">${
     status === 301 ? "Moved Permanently" : "Temporary Redirect"
@@ -80,10 +91,11 @@ export const make = (options: Options): HttpApp => {
       const handler: Endpoint.Handler = proxy === undefined
         ? () => Effect.succeed(errors.defect({ "x-krakend": versionHeader, "x-krakend-completed": "false" }))
         : Endpoint.make({ endpoint, proxy, clientIp, errors, versionHeader })
+      const checked = guarded(BotDetector.fromConfig(endpoint.extra_config["security/bot-detector"]), handler)
       return [{
         method: endpoint.method,
         path: endpoint.endpoint,
-        value: { handler, hasParams: endpoint.endpoint.includes("{") }
+        value: { handler: checked, hasParams: endpoint.endpoint.includes("{") }
       }]
     })
   )
@@ -118,6 +130,7 @@ export const make = (options: Options): HttpApp => {
   const debugOn = options.debug || config.debug_endpoint
   const echoOn = config.echo_endpoint
   const checkEncoding = !router.disable_path_decoding
+  const isBot = BotDetector.fromConfig(config.extra_config["security/bot-detector"])
   const orBodyError = (
     effect: Effect.Effect<HttpServerResponse.HttpServerResponse, Incoming.BodyError>
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
@@ -157,6 +170,7 @@ export const make = (options: Options): HttpApp => {
       const answer = reserved(request, path, rawQuery)
       if (answer !== undefined) return answer
     }
+    if (isBot !== undefined && isBot(request.headers["user-agent"])) return Effect.succeed(forbidden)
     const method = request.method
     const segments = RouteTable.segments(path)
     const entry = RouteTable.lookup(table, method, segments)
