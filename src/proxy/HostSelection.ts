@@ -28,11 +28,20 @@ const parseHost = (host: string): Host | undefined => {
   }
 }
 
-/** Encodes query pairs (`encodeURIComponent` on names and values, original order kept). */
+/**
+ * Escapes a query name or value like Go's `url.QueryEscape` (what KrakenD sends): everything but
+ * letters, digits and `-_.~` is percent-encoded, a space becomes `+`.
+ */
+export const queryEscape = (s: string): string => {
+  const e = encodeURIComponent(s)
+  return /[!'()*]|%20/.test(e) ? e.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, "+") : e
+}
+
+/** Encodes query pairs in their order (the router already ordered the forwarded ones by name). */
 export const encodeQuery = (query: Query): string => {
   let out = ""
   for (const [name, value] of query) {
-    out += (out === "" ? "" : "&") + encodeURIComponent(name) + "=" + encodeURIComponent(value)
+    out += (out === "" ? "" : "&") + queryEscape(name) + "=" + queryEscape(value)
   }
   return out
 }

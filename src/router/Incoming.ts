@@ -112,7 +112,7 @@ const noQuery: Query = []
  */
 export const queryFilter = (names: ReadonlyArray<string>): (rawQuery: string) => Query => {
   if (names.length === 0) return () => noQuery
-  if (names.includes("*")) return (raw) => (raw === "" ? noQuery : [...new URLSearchParams(raw)])
+  if (names.includes("*")) return (raw) => (raw === "" ? noQuery : byName([...new URLSearchParams(raw)]))
   const wanted = new Set(names)
   return (raw) => {
     if (raw === "") return noQuery
@@ -120,9 +120,16 @@ export const queryFilter = (names: ReadonlyArray<string>): (rawQuery: string) =>
     for (const pair of new URLSearchParams(raw)) {
       if (wanted.has(pair[0])) out.push(pair)
     }
-    return out
+    return byName(out)
   }
 }
+
+/**
+ * Pairs ordered by name, the values of a repeated name kept in their order: what KrakenD sends,
+ * since Go's `url.Values.Encode` sorts by key (the sort is stable).
+ */
+const byName = (pairs: Array<readonly [string, string]>): Query =>
+  pairs.length < 2 ? pairs : pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 
 /** `true` when the request carries a body (a non-zero `Content-Length` or any `Transfer-Encoding`). */
 export const hasBody = (request: HttpServerRequest.HttpServerRequest): boolean => {

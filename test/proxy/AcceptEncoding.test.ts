@@ -30,3 +30,11 @@ describe("Accept-Encoding towards backends", () => {
     expect(echo.requests.at(-1)!.headers["accept-encoding"]).toBe("br, zstd")
   })
 })
+
+describe("query escaping towards backends", () => {
+  it("escapes like Go's url.QueryEscape (space as +, !'()* percent-encoded)", async () => {
+    const { queryEscape } = await import("../../src/proxy/HostSelection.ts")
+    expect(queryEscape("a b!'()*~-_.")).toBe("a+b%21%27%28%29%2A~-_.")
+    expect(queryEscape("x&y=z/é")).toBe("x%26y%3Dz%2F%C3%A9")
+  })
+})

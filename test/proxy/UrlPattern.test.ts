@@ -85,7 +85,7 @@ describe("request builder + host selection over a real backend", () => {
         { params: { Channel: "a b" }, query: [["limit", "10"], ["a", "1"], ["a", "2"]] }
       )
     )
-    expect(backend.requests.at(-1)!.url).toBe("/foo?channel=a%20b&limit=10&a=1&a=2")
+    expect(backend.requests.at(-1)!.url).toBe("/foo?channel=a+b&limit=10&a=1&a=2")
   })
 
   it("keeps the host path prefix", async () => {
