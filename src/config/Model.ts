@@ -402,6 +402,10 @@ export interface PluginNamespace {
   readonly settings: Readonly<Record<string, unknown>>
   readonly budget: Duration.Duration | undefined
   readonly path: string
+  /** Sluice `isolate`: run the modifiers in a worker thread (`src/plugin/Isolate.ts`). */
+  readonly isolate?: boolean | undefined
+  /** Sluice `isolate_memory_mb`: the worker's old-generation heap limit (default 64). */
+  readonly isolateMemoryMb?: number | undefined
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The plugin namespaces as written: `plugin/http-server` (service), `plugin/req-resp-modifier`
  * (endpoint and backend) and `plugin/http-client` (backend). The config decoder only checks
- * their frame (`name`, the optional Sluice `budget`); each plugin's own settings, under the key
+ * their frame (`name`, the optional Sluice `budget`, and for modifiers `isolate` /
+ * `isolate_memory_mb`); each plugin's own settings, under the key
  * named after it, are decoded by that plugin's Schema when the gateway starts
  * (`src/plugin/Wiring.ts`), because only then is the plugin known.
  *
@@ -11,6 +12,18 @@ import * as Schema from "effect/Schema"
 import * as GoDuration from "./GoDuration.ts"
 import * as JsonPath from "./JsonPath.ts"
 import type { PluginNamespace } from "./Model.ts"
+
+const isolate = Schema.optionalKey(
+  Schema.Boolean.annotate({
+    description: "Sluice: run these modifiers (loaded from the plugin folder) in a worker thread with a memory limit"
+  })
+)
+
+const isolateMemoryMb = Schema.optionalKey(
+  Schema.Int.check(Schema.isGreaterThan(0)).annotate({
+    description: "Sluice: old-generation heap limit of an isolated modifier's worker, in MB (default 64)"
+  })
+)
 
 const settings = [Schema.Record(Schema.String, Schema.Unknown)] as const
 
@@ -26,7 +39,9 @@ export const Many = Schema.StructWithRest(
     name: Schema.Union([Schema.String, Schema.Array(Schema.String)]).annotate({
       description: "Names of the plugins, in order; each one's settings are under its name"
     }),
-    budget
+    budget,
+    isolate,
+    isolate_memory_mb: isolateMemoryMb
   }),
   settings
 ).annotate({ description: "Plugins by name, each with its settings under its name" })
@@ -46,11 +61,13 @@ export type Raw = typeof Many.Type | typeof One.Type
 /** The model of a decoded namespace at `levelPath` (e.g. `$.endpoints[0]`), or `undefined`. */
 export const toModel = (raw: Raw | undefined, levelPath: string, namespace: string): PluginNamespace | undefined => {
   if (raw === undefined) return undefined
-  const { budget: b, name, ...rest } = raw
+  const { budget: b, isolate: i, isolate_memory_mb: mb, name, ...rest } = raw as typeof Many.Type
   return {
     names: typeof name === "string" ? [name] : [...(name as ReadonlyArray<string>)],
     settings: rest,
     budget: b,
+    isolate: i,
+    isolateMemoryMb: mb,
     path: JsonPath.key(JsonPath.key(levelPath, "extra_config"), namespace)
   }
 }

@@ -25,6 +25,7 @@ import * as ClientIp from "../router/ClientIp.ts"
 import * as Budget from "./Budget.ts"
 import * as ClientExecutor from "./ClientExecutor.ts"
 import type * as HandlerChain from "./HandlerChain.ts"
+import * as Isolate from "./Isolate.ts"
 import * as ModifierStage from "./ModifierStage.ts"
 import { type Any, type Client, type Handler, type Kind, type Modifier, PluginContext } from "./Plugin.ts"
 import type { Stages } from "./PluginStages.ts"
@@ -45,6 +46,8 @@ export interface Use<P extends Any = Any> {
   readonly config: unknown
   /** JSON path of its settings. */
   readonly path: string
+  /** Where the plugin comes from (`first-party`, `code`, or its module file). */
+  readonly source?: string | undefined
 }
 
 const namespaceOf: Record<Kind, string> = {
@@ -87,7 +90,7 @@ export const resolve = <K extends Kind>(
       issues.push(...decoded.issues.map((issue) => ({ path: issue.path, message: `plugin ${name}: ${issue.message}` })))
       return
     }
-    uses.push({ plugin: entry.plugin as Extract<Any, { readonly kind: K }>, config: decoded.value, path })
+    uses.push({ plugin: entry.plugin as Extract<Any, { readonly kind: K }>, config: decoded.value, path, source: entry.source })
   })
   for (const key of Object.keys(ns.settings)) {
     if (!ns.names.includes(key)) {
@@ -98,6 +101,28 @@ export const resolve = <K extends Kind>(
     }
   }
   return uses
+}
+
+/**
+ * Checks `isolate` of a modifier namespace: only plugins loaded from a file can be isolated,
+ * and their settings must cross to a worker (structured clone). Problems are pushed to `issues`.
+ */
+const checkIsolate = (ns: PluginNamespace, uses: ReadonlyArray<Use<Modifier>>, issues: Array<ConfigIssue>): void => {
+  if (ns.isolate !== true) return
+  for (const use of uses) {
+    if (use.source === undefined || !use.source.startsWith("/")) {
+      issues.push({
+        path: JsonPath.key(ns.path, "isolate"),
+        message: `plugin ${use.plugin.name} (${use.source ?? "code"}) has no module file: only plugins loaded from the plugin folder can be isolated`
+      })
+      continue
+    }
+    try {
+      structuredClone(use.config)
+    } catch (e) {
+      issues.push({ path: use.path, message: `plugin ${use.plugin.name}: isolated settings must be structured-clonable: ${messageOf(e)}` })
+    }
+  }
 }
 
 const messageOf = (u: unknown): string =>
@@ -142,15 +167,26 @@ export const make = (
     const issues: Array<ConfigIssue> = []
     const serviceNs = config.extra_config["plugin/http-server"]
     const handlers = serviceNs === undefined ? [] : resolve(registry, "handler", serviceNs, issues)
+    if (serviceNs?.isolate !== undefined || serviceNs?.isolateMemoryMb !== undefined) {
+      issues.push({ path: JsonPath.key(serviceNs.path, "isolate"), message: "isolate applies only to plugin/req-resp-modifier" })
+    }
     const endpointUses = new Map<PluginNamespace, { readonly uses: ReadonlyArray<Use<Modifier>>; readonly endpoint: EndpointConfig }>()
     const backendUses = new Map<PluginNamespace, { readonly uses: ReadonlyArray<Use<Modifier>>; readonly backend: BackendConfig }>()
     const clientUses = new Map<PluginNamespace, { readonly use: Use<Client>; readonly backend: BackendConfig }>()
     for (const endpoint of config.endpoints) {
       const ns = endpoint.extra_config["plugin/req-resp-modifier"]
-      if (ns !== undefined) endpointUses.set(ns, { uses: resolve(registry, "modifier", ns, issues), endpoint })
+      if (ns !== undefined) {
+        const uses = resolve(registry, "modifier", ns, issues)
+        checkIsolate(ns, uses, issues)
+        endpointUses.set(ns, { uses, endpoint })
+      }
       for (const backend of endpoint.backend) {
         const mods = backend.extra_config["plugin/req-resp-modifier"]
-        if (mods !== undefined) backendUses.set(mods, { uses: resolve(registry, "modifier", mods, issues), backend })
+        if (mods !== undefined) {
+          const uses = resolve(registry, "modifier", mods, issues)
+          checkIsolate(mods, uses, issues)
+          backendUses.set(mods, { uses, backend })
+        }
         const client = backend.extra_config["plugin/http-client"]
         if (client !== undefined) {
           const [use] = resolve(registry, "client", client, issues)
@@ -167,45 +203,55 @@ export const make = (
       clientIp: ClientIp.make(config.extra_config.router),
       ipMatcher: ClientIp.trustedMatcher
     }
+    const isolated: Array<Isolate.Isolated> = []
+    const isolate = (use: Use<Modifier>, ns: PluginNamespace): Modifier => {
+      if (ns.isolate !== true || use.source === undefined) return use.plugin
+      const made = Isolate.make(use.plugin, { file: use.source, memoryMb: ns.isolateMemoryMb })
+      isolated.push(made)
+      return made.modifier
+    }
     const modifierStage = (uses: ReadonlyArray<Use<Modifier>>, ns: PluginNamespace, timeout: Duration.Duration) =>
-      ModifierStage.make(uses.map((u) => ({ plugin: u.plugin, config: u.config })), Budget.millis(ns.budget, timeout))
+      ModifierStage.make(uses.map((u) => ({ plugin: isolate(u, ns), config: u.config })), Budget.millis(ns.budget, timeout))
     const endpointStages = new Map<PluginNamespace, Middleware>()
     for (const [ns, { endpoint, uses }] of endpointUses) endpointStages.set(ns, modifierStage(uses, ns, endpoint.timeout))
     const backendStages = new Map<PluginNamespace, Middleware>()
     for (const [ns, { backend, uses }] of backendUses) backendStages.set(ns, modifierStage(uses, ns, backend.timeout))
 
-    return Effect.all({
-      handlers: Effect.forEach(handlers, (use) =>
-        Effect.map(
-          build(use, context, () => (use.plugin as Handler).make(use.config)),
-          (middleware): HandlerChain.Built => ({ plugin: use.plugin.name, middleware })
-        )),
-      clients: Effect.forEach(clientUses, ([ns, { backend, use }]) =>
-        Effect.map(buildClient(use, context), (client) =>
-          [ns, ClientExecutor.make(client, backend, use.plugin.name, Budget.millis(ns.budget, backend.timeout))] as const))
-    }).pipe(
-      Effect.map(({ clients, handlers: built }): Wired => {
-        const executors = new Map<PluginNamespace, Executor>(clients)
-        return {
-          handlers: built,
-          handlerBudgetMs: Budget.millis(serviceNs?.budget, maxTimeout(config)),
-          stages: {
-            endpoint: (endpoint) => {
-              const ns = endpoint.extra_config["plugin/req-resp-modifier"]
-              return ns === undefined ? identity : endpointStages.get(ns) ?? identity
-            },
-            backend: (backend) => {
-              const ns = backend.extra_config["plugin/req-resp-modifier"]
-              return ns === undefined ? identity : backendStages.get(ns) ?? identity
-            },
-            executor: (backend) => {
-              const ns = backend.extra_config["plugin/http-client"]
-              if (ns !== undefined) return executors.get(ns)
-              const client = backendClient?.(backend)
-              return client === undefined ? undefined : ClientExecutor.make(client, backend, "backend client", Budget.millis(undefined, backend.timeout))
+    return Effect.andThen(
+      Effect.addFinalizer(() => Effect.sync(() => isolated.forEach((i) => i.close()))),
+      Effect.all({
+        handlers: Effect.forEach(handlers, (use) =>
+          Effect.map(
+            build(use, context, () => (use.plugin as Handler).make(use.config)),
+            (middleware): HandlerChain.Built => ({ plugin: use.plugin.name, middleware })
+          )),
+        clients: Effect.forEach(clientUses, ([ns, { backend, use }]) =>
+          Effect.map(buildClient(use, context), (client) =>
+            [ns, ClientExecutor.make(client, backend, use.plugin.name, Budget.millis(ns.budget, backend.timeout))] as const))
+      }).pipe(
+        Effect.map(({ clients, handlers: built }): Wired => {
+          const executors = new Map<PluginNamespace, Executor>(clients)
+          return {
+            handlers: built,
+            handlerBudgetMs: Budget.millis(serviceNs?.budget, maxTimeout(config)),
+            stages: {
+              endpoint: (endpoint) => {
+                const ns = endpoint.extra_config["plugin/req-resp-modifier"]
+                return ns === undefined ? identity : endpointStages.get(ns) ?? identity
+              },
+              backend: (backend) => {
+                const ns = backend.extra_config["plugin/req-resp-modifier"]
+                return ns === undefined ? identity : backendStages.get(ns) ?? identity
+              },
+              executor: (backend) => {
+                const ns = backend.extra_config["plugin/http-client"]
+                if (ns !== undefined) return executors.get(ns)
+                const client = backendClient?.(backend)
+                return client === undefined ? undefined : ClientExecutor.make(client, backend, "backend client", Budget.millis(undefined, backend.timeout))
+              }
             }
           }
-        }
-      })
+        })
+      )
     )
   })
