@@ -11,25 +11,7 @@ import * as Factory from "../../src/proxy/Factory.ts"
 import * as Transport from "../../src/proxy/Transport.ts"
 import * as RouterSupport from "../support/Router.ts"
 
-export const backend = (over: Partial<BackendConfig> = {}): BackendConfig => ({
-  host: ["http://127.0.0.1:1"],
-  url_pattern: "/",
-  method: "GET",
-  encoding: "json",
-  allow: [],
-  deny: [],
-  mapping: {},
-  group: undefined,
-  target: undefined,
-  is_collection: false,
-  input_headers: undefined,
-  input_query_strings: undefined,
-  disable_host_sanitize: false,
-  timeout: Duration.seconds(2),
-  concurrent_calls: 1,
-  extra_config: { "backend/http": undefined },
-  ...over
-})
+export const backend = (over: Partial<BackendConfig> = {}): BackendConfig => RouterSupport.backend(over)
 
 export const endpoint = (backends: ReadonlyArray<BackendConfig>, over: Partial<EndpointConfig> = {}): EndpointConfig => ({
   endpoint: "/test",
