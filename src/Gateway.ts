@@ -23,6 +23,7 @@ import * as PluginInstall from "./plugin/Install.ts"
 import * as Factory from "./proxy/Factory.ts"
 import * as Transport from "./proxy/Transport.ts"
 import * as Router from "./router/Router.ts"
+import * as Cors from "./security/Cors.ts"
 import * as LoadShed from "./server/LoadShed.ts"
 import * as Server from "./server/Server.ts"
 
@@ -56,13 +57,17 @@ export const makeApp = (
   config: GatewayConfig,
   options: Options = {}
 ): Effect.Effect<Router.HttpApp, ConfigError, Transport.Transport | Scope.Scope> =>
-  PluginInstall.install(
-    config,
-    options,
-    Effect.map(
-      Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
-      (proxies) => Router.make({ config, proxies, debug: options.debug ?? false })
-    )
+  Effect.map(
+    PluginInstall.install(
+      config,
+      options,
+      Effect.map(
+        Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
+        (proxies) => Router.make({ config, proxies, debug: options.debug ?? false })
+      )
+    ),
+    // CORS wraps everything, handler plugins included (KrakenD: preflights never reach them).
+    Cors.fromConfig(config)
   )
 
 /**

@@ -163,6 +163,7 @@ export const endpoint = (
       proxy: proxyOptions(raw.extra_config.proxy, path, findings),
       ...(raw.extra_config["sluice/endpoint"] === undefined ? {} : { "sluice/endpoint": raw.extra_config["sluice/endpoint"] }),
       ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
+      ...(raw.extra_config["qos/ratelimit/router"] === undefined ? {} : { "qos/ratelimit/router": raw.extra_config["qos/ratelimit/router"] }),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path)
     }
   }
@@ -222,6 +223,7 @@ export const service = (
     ...(raw.extra_config["sluice/errors"] === undefined ? {} : { "sluice/errors": raw.extra_config["sluice/errors"] }),
     ...(raw.extra_config["sluice/server"] === undefined ? {} : { "sluice/server": raw.extra_config["sluice/server"] }),
     ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
+    ...(raw.extra_config["security/cors"] === undefined ? {} : { "security/cors": raw.extra_config["security/cors"] }),
     ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root)
   }
 })

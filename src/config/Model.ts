@@ -119,6 +119,39 @@ export interface ServiceExtraConfig {
   readonly "plugin/http-server"?: PluginNamespace | undefined
   /** User-Agent rules checked before routing (reserved routes excepted); a bot gets 403. */
   readonly "security/bot-detector"?: BotDetectorOptions | undefined
+  /** CORS around the whole server, outside the handler plugins (`src/security/Cors.ts`). */
+  readonly "security/cors"?: CorsOptions | undefined
+}
+
+/**
+ * `extra_config["security/cors"]` (service level; krakend-cors / rs/cors semantics).
+ *
+ * @example
+ * ```ts
+ * const cors: CorsOptions = { allow_origins: ["https://app.example.com"], allow_methods: ["GET", "POST"], allow_headers: ["Authorization"], expose_headers: [], max_age: Duration.hours(12), allow_credentials: true, allow_private_network: false, options_passthrough: false, options_success_status: 204, debug: false }
+ * ```
+ */
+export interface CorsOptions {
+  /** Allowed origins; `*` allows any, `https://*.example.com` a subdomain pattern. */
+  readonly allow_origins: ReadonlyArray<string>
+  /** Allowed methods (preflights and actual requests). */
+  readonly allow_methods: ReadonlyArray<string>
+  /** Request headers a preflight may ask for (`*`: any); empty: only the CORS-safelisted ones. */
+  readonly allow_headers: ReadonlyArray<string>
+  /** Response headers exposed to the browser (`Access-Control-Expose-Headers`). */
+  readonly expose_headers: ReadonlyArray<string>
+  /** How long a preflight may be cached (`Access-Control-Max-Age`, whole seconds). */
+  readonly max_age?: Duration.Duration | undefined
+  /** Send `Access-Control-Allow-Credentials: true` (never together with `*` origins). */
+  readonly allow_credentials: boolean
+  /** Answer `Access-Control-Request-Private-Network` preflights. */
+  readonly allow_private_network: boolean
+  /** Pass preflights on to the gateway instead of answering them. */
+  readonly options_passthrough: boolean
+  /** Status of an answered preflight. */
+  readonly options_success_status: number
+  /** Accepted, ignored. */
+  readonly debug: boolean
 }
 
 /**
@@ -137,6 +170,39 @@ export interface EndpointExtraConfig {
   readonly "sluice/endpoint"?: SluiceEndpointOptions | undefined
   /** User-Agent rules of this endpoint; a bot gets 403. */
   readonly "security/bot-detector"?: BotDetectorOptions | undefined
+  /** Token-bucket limits of this endpoint (`src/qos/RateLimit.ts`): 503 endpoint, 429 per client. */
+  readonly "qos/ratelimit/router"?: RateLimitOptions | undefined
+}
+
+/**
+ * `extra_config["qos/ratelimit/router"]` (endpoint level): in-memory token buckets, per process.
+ *
+ * @example
+ * ```ts
+ * const limit: RateLimitOptions = { max_rate: 100, capacity: undefined, every: Duration.seconds(1), client_max_rate: 5, client_capacity: undefined, strategy: "ip", key: "", num_shards: 2048, cleanup_period: Duration.minutes(1), cleanup_threads: 1 }
+ * ```
+ */
+export interface RateLimitOptions {
+  /** Tokens per `every` for the whole endpoint; 0: no endpoint limit. */
+  readonly max_rate: number
+  /** Endpoint bucket size; `undefined`: `max_rate`. */
+  readonly capacity?: number | undefined
+  /** Refill period of both rates. */
+  readonly every: Duration.Duration
+  /** Tokens per `every` for each client; 0: no client limit. */
+  readonly client_max_rate: number
+  /** Client bucket size; `undefined`: `client_max_rate`. */
+  readonly client_capacity?: number | undefined
+  /** What identifies a client: the derived client IP, the header `key` or the endpoint param `key`. */
+  readonly strategy: "ip" | "header" | "param"
+  /** Header or param name of the `header` and `param` strategies. */
+  readonly key: string
+  /** Accepted (KrakenD's shard count); Sluice keeps one map. */
+  readonly num_shards: number
+  /** How often idle client buckets are forgotten. */
+  readonly cleanup_period: Duration.Duration
+  /** Accepted (KrakenD's sweeper goroutines); Sluice sweeps inline. */
+  readonly cleanup_threads: number
 }
 
 /**

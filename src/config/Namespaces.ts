@@ -150,6 +150,28 @@ export const BotDetectorSchema = Schema.Struct({
   empty_user_agent_is_bot: Fields.flag("A missing or empty User-Agent is a bot")
 }).annotate({ identifier: "BotDetector", description: "Bot detector (extra_config[\"security/bot-detector\"]); bots get 403" })
 
+/** Service `security/cors` (krakend-cors / rs/cors); `*` origins with credentials are refused (RELIABILITY.md C12). */
+export const CorsSchema = Schema.Struct({
+  allow_origins: Fields.withDefault(Fields.Strings, ["*"], "Allowed origins; * allows any, https://*.example.com a subdomain pattern"),
+  allow_methods: Fields.withDefault(Fields.Strings, ["GET", "HEAD", "POST"], "Allowed methods"),
+  allow_headers: Fields.withDefault(Fields.Strings, [], "Request headers a preflight may ask for (* allows any); empty: only the CORS-safelisted ones"),
+  expose_headers: Fields.withDefault(Fields.Strings, [], "Response headers exposed to the browser"),
+  max_age: Fields.optional(GoDuration.GoDuration, "How long browsers may cache a preflight (Access-Control-Max-Age, in seconds)"),
+  allow_credentials: Fields.flag("Send Access-Control-Allow-Credentials: true (not with * origins)"),
+  allow_private_network: Fields.flag("Answer Private Network Access preflights"),
+  options_passthrough: Fields.flag("Pass preflights on to the gateway instead of answering them"),
+  options_success_status: Fields.withDefault(
+    Schema.Int.check(Schema.isBetween({ minimum: 200, maximum: 299 })),
+    204,
+    "Status of an answered preflight"
+  ),
+  debug: Fields.flag("Accepted; ignored")
+}).check(Schema.makeFilter((cors) =>
+  cors.allow_credentials && cors.allow_origins.includes("*")
+    ? { path: ["allow_credentials"], issue: "allow_credentials cannot be used with allow_origins [\"*\"]: list the allowed origins" }
+    : undefined
+)).annotate({ identifier: "Cors", description: "CORS (extra_config[\"security/cors\"]); preflights are answered 204" })
+
 /** Implemented service namespaces. */
 export const ServiceExtraConfig = Schema.Struct({
   router: Fields.withDefault(Router, {}, "Router options"),
@@ -157,12 +179,28 @@ export const ServiceExtraConfig = Schema.Struct({
   "sluice/errors": Schema.optionalKey(SluiceErrors),
   "sluice/server": Schema.optionalKey(SluiceServer),
   "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" })),
-  "security/bot-detector": Schema.optionalKey(BotDetectorSchema)
+  "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
+  "security/cors": Schema.optionalKey(CorsSchema)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
+
+/** Endpoint `qos/ratelimit/router` (krakend-ratelimit): in-memory token buckets, per process. */
+export const RateLimitSchema = Schema.Struct({
+  max_rate: Fields.withDefault(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)), 0, "Requests per `every` for the whole endpoint (0: no limit); beyond it 503"),
+  capacity: Fields.optional(Schema.Int.check(Schema.isGreaterThan(0)), "Endpoint bucket size (default: max_rate)"),
+  every: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Refill period of max_rate and client_max_rate"),
+  client_max_rate: Fields.withDefault(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)), 0, "Requests per `every` for each client (0: no limit); beyond it 429"),
+  client_capacity: Fields.optional(Schema.Int.check(Schema.isGreaterThan(0)), "Client bucket size (default: client_max_rate)"),
+  strategy: Fields.withDefault(Schema.Literals(["ip", "header", "param"]), "ip", "Client key: the derived client IP, the header `key` or the endpoint param `key`"),
+  key: Fields.withDefault(Schema.String, "", "Header or param name of the header and param strategies"),
+  num_shards: Fields.withDefault(Fields.Count, 2048, "Accepted; Sluice keeps one map"),
+  cleanup_period: Fields.withDefault(GoDuration.PositiveGoDuration, "1m", "Idle client buckets are forgotten this often"),
+  cleanup_threads: Fields.withDefault(Fields.Count, 1, "Accepted; Sluice sweeps inline")
+}).annotate({ identifier: "RateLimit", description: "Endpoint rate limit (extra_config[\"qos/ratelimit/router\"]); 503 endpoint, 429 client, with Retry-After" })
 
 /** Implemented endpoint namespaces. */
 export const EndpointExtraConfig = Schema.Struct({
   proxy: Schema.optionalKey(EndpointProxy),
+  "qos/ratelimit/router": Schema.optionalKey(RateLimitSchema),
   "sluice/endpoint": Schema.optionalKey(SluiceEndpoint),
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
@@ -200,7 +238,8 @@ export const serviceShape: Shape.Shape = {
     "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! }),
     "sluice/errors": Shape.of(SluiceErrors),
     "sluice/server": Shape.of(SluiceServer),
-    "security/bot-detector": Shape.of(BotDetectorSchema)
+    "security/bot-detector": Shape.of(BotDetectorSchema),
+    "security/cors": Shape.of(CorsSchema)
   }
 }
 
@@ -215,7 +254,8 @@ export const endpointShape: Shape.Shape = {
       arrays: { flatmap_filter: Shape.of(FlatmapOperation) }
     }),
     "sluice/endpoint": Shape.of(SluiceEndpoint),
-    "security/bot-detector": Shape.of(BotDetectorSchema)
+    "security/bot-detector": Shape.of(BotDetectorSchema),
+    "qos/ratelimit/router": Shape.of(RateLimitSchema)
   }
 }
 

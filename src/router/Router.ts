@@ -14,6 +14,7 @@ import type * as Scope from "effect/Scope"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
 import type { Proxy } from "../proxy/Proxy.ts"
+import * as RateLimit from "../qos/RateLimit.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 import * as Version from "../Version.ts"
 import * as ClientIp from "./ClientIp.ts"
@@ -91,7 +92,8 @@ export const make = (options: Options): HttpApp => {
       const handler: Endpoint.Handler = proxy === undefined
         ? () => Effect.succeed(errors.defect({ "x-krakend": versionHeader, "x-krakend-completed": "false" }))
         : Endpoint.make({ endpoint, proxy, clientIp, errors, versionHeader })
-      const checked = guarded(BotDetector.fromConfig(endpoint.extra_config["security/bot-detector"]), handler)
+      const limited = RateLimit.wrap({ endpoint, clientIp, headers: { "x-krakend": versionHeader, "x-krakend-completed": "false" } })(handler)
+      const checked = guarded(BotDetector.fromConfig(endpoint.extra_config["security/bot-detector"]), limited)
       return [{
         method: endpoint.method,
         path: endpoint.endpoint,

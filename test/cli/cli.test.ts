@@ -26,12 +26,12 @@ describe("sluice check", () => {
   it("lists namespaces Sluice does not implement yet, with their path, and still exits 0", async () => {
     const file = writeConfig({
       version: 3,
-      extra_config: { "security/cors": { allow_origins: ["*"] } },
+      extra_config: { "security/http": { frame_deny: true } },
       endpoints: [{ endpoint: "/a", backend: [{ host: ["http://127.0.0.1:1"], url_pattern: "/a" }] }]
     })
     const r = await runCli(["check", "-c", file])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("security/cors")
+    expect(r.stdout).toContain("security/http")
   })
 
   it("exits 1 on a config with version 2", async () => {

@@ -358,25 +358,25 @@ describe("warnings", () => {
       const { config, warnings } = yield* Config.decode({
         version: 3,
         host: ["h"],
-        extra_config: { "security/cors": { allow_origins: ["*"] }, "telemetry/opentelemetry": {} },
+        extra_config: { "modifier/martian": {}, "telemetry/opentelemetry": {} },
         endpoints: [{
           endpoint: "/a",
-          extra_config: { "qos/ratelimit/router": { max_rate: 5 } },
+          extra_config: { "auth/validator": { alg: "RS256" } },
           backend: [{ url_pattern: "/b", extra_config: { "qos/circuit-breaker": {} } }]
         }]
       })
       expect(warnings).toEqual([
         {
-          path: "$.extra_config[\"security/cors\"]",
-          message: "namespace \"security/cors\" is not implemented by Sluice yet; ignored"
+          path: "$.extra_config[\"modifier/martian\"]",
+          message: "namespace \"modifier/martian\" is not implemented by Sluice yet; ignored"
         },
         {
           path: "$.extra_config[\"telemetry/opentelemetry\"]",
           message: "namespace \"telemetry/opentelemetry\" is not implemented by Sluice yet; ignored"
         },
         {
-          path: "$.endpoints[0].extra_config[\"qos/ratelimit/router\"]",
-          message: "namespace \"qos/ratelimit/router\" is not implemented by Sluice yet; ignored"
+          path: "$.endpoints[0].extra_config[\"auth/validator\"]",
+          message: "namespace \"auth/validator\" is not implemented by Sluice yet; ignored"
         },
         {
           path: "$.endpoints[0].backend[0].extra_config[\"qos/circuit-breaker\"]",
