@@ -53,6 +53,11 @@ export interface Options {
   readonly file: string
   /** Old-generation heap limit in MB (default 64). */
   readonly memoryMb?: number | undefined
+  /**
+   * How long the worker may take to answer a call that was abandoned (its budget passed or its
+   * client left) before it counts as stuck and is replaced (default 1 s; the plugin's budget).
+   */
+  readonly stuckAfterMs?: number | undefined
 }
 
 /** An isolated modifier: the same plugin value with calls sent to its worker, and `close`. */
@@ -72,6 +77,8 @@ type Resume = (effect: Effect.Effect<unknown, ModifierError | PluginError>) => v
 interface Running {
   readonly worker: Worker
   readonly pending: Map<number, Resume>
+  /** Calls nobody waits for any more; their late answers are dropped. */
+  readonly abandoned: Set<number>
 }
 
 const messageOf = (u: unknown): string =>
@@ -81,6 +88,7 @@ const messageOf = (u: unknown): string =>
 export const make = (plugin: Modifier, options: Options): Isolated => {
   const { name } = plugin
   const memoryMb = options.memoryMb ?? defaultMemoryMb
+  const stuckAfterMs = Math.max(1, options.stuckAfterMs ?? 1_000)
   let current: Running | undefined
   let closed = false
   let nextId = 0
@@ -95,6 +103,7 @@ export const make = (plugin: Modifier, options: Options): Isolated => {
   }
 
   const stop = (running: Running, message: string, respawn: boolean) => {
+    running.abandoned.clear()
     failAll(running, message, respawn)
     void running.worker.terminate()
   }
@@ -104,8 +113,9 @@ export const make = (plugin: Modifier, options: Options): Isolated => {
       workerData: { file: options.file, name },
       resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(1, Math.min(16, Math.ceil(memoryMb / 4))) }
     })
-    const running: Running = { worker, pending: new Map() }
+    const running: Running = { worker, pending: new Map(), abandoned: new Set() }
     worker.on("message", (answer: Answer) => {
+      if (running.abandoned.delete(answer.id)) return
       const resume = running.pending.get(answer.id)
       if (resume === undefined) return
       running.pending.delete(answer.id)
@@ -137,8 +147,18 @@ export const make = (plugin: Modifier, options: Options): Isolated => {
         return
       }
       running.pending.set(id, resume)
+      // An abandoned call (budget passed, client gone) only costs its own request; the worker is
+      // replaced only if it still has not answered it after `stuckAfterMs` (a CPU loop, a hang),
+      // so one client that leaves never fails the other calls in flight.
       return Effect.sync(() => {
-        if (running.pending.delete(id)) stop(running, `plugin ${name}'s worker was stopped: a call was abandoned (budget passed or client gone)`, true)
+        if (!running.pending.delete(id)) return
+        running.abandoned.add(id)
+        const watchdog = setTimeout(() => {
+          if (running.abandoned.has(id) && current === running) {
+            stop(running, `plugin ${name}'s worker was stopped: it did not answer an abandoned call within ${stuckAfterMs}ms`, true)
+          }
+        }, stuckAfterMs)
+        watchdog.unref()
       })
     })
 

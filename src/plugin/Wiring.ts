@@ -204,14 +204,17 @@ export const make = (
       ipMatcher: ClientIp.trustedMatcher
     }
     const isolated: Array<Isolate.Isolated> = []
-    const isolate = (use: Use<Modifier>, ns: PluginNamespace): Modifier => {
+    const isolate = (use: Use<Modifier>, ns: PluginNamespace, budgetMs: number): Modifier => {
       if (ns.isolate !== true || use.source === undefined) return use.plugin
-      const made = Isolate.make(use.plugin, { file: use.source, memoryMb: ns.isolateMemoryMb })
+      const made = Isolate.make(use.plugin, { file: use.source, memoryMb: ns.isolateMemoryMb, stuckAfterMs: budgetMs })
       isolated.push(made)
       return made.modifier
     }
     const modifierStage = (uses: ReadonlyArray<Use<Modifier>>, ns: PluginNamespace, timeout: Duration.Duration) =>
-      ModifierStage.make(uses.map((u) => ({ plugin: isolate(u, ns), config: u.config })), Budget.millis(ns.budget, timeout))
+      ModifierStage.make(
+        uses.map((u) => ({ plugin: isolate(u, ns, Budget.millis(ns.budget, timeout)), config: u.config })),
+        Budget.millis(ns.budget, timeout)
+      )
     const endpointStages = new Map<PluginNamespace, Middleware>()
     for (const [ns, { endpoint, uses }] of endpointUses) endpointStages.set(ns, modifierStage(uses, ns, endpoint.timeout))
     const backendStages = new Map<PluginNamespace, Middleware>()

@@ -59,7 +59,13 @@ const leak = Plugin.modifier({
   })
 })
 
-export default [shape, spin, leak]
+const slow = Plugin.modifier({
+  name: "slow",
+  config: Schema.Struct({}),
+  request: (req) => Effect.as(Effect.sleep("800 millis"), req)
+})
+
+export default [shape, spin, leak, slow]
 `
 
 writeFileSync(join(dir, "isolate.plugin.mjs"), pluginModule)
@@ -99,10 +105,11 @@ describe("isolated modifiers (sluice run)", () => {
         route("/isolated", backend.url, mods("shape", { field: "seen" }, { isolate: true })),
         route("/loop", backend.url, mods("spin", { marker }, { isolate: true, budget: "300ms" })),
         route("/leak", backend.url, mods("leak", {}, { isolate: true, isolate_memory_mb: 48 })),
+        route("/slow", backend.url, mods("slow", {}, { isolate: true, budget: "5s" })),
         route("/ok", backend.url)
       ]
     })
-    await waitFor(() => loads() === 4)
+    await waitFor(() => loads() === 5)
   })
   afterAll(async () => {
     await gw?.stop()
@@ -129,6 +136,15 @@ describe("isolated modifiers (sluice run)", () => {
     expect(plain).toEqual(expected)
   })
 
+  it("a client that leaves does not fail the other calls in flight on the same worker", async () => {
+    const before = loads()
+    const others = Array.from({ length: 3 }, () => fetch(`${gw.url}/slow`).then((r) => r.status))
+    const aborted = fetch(`${gw.url}/slow`, { signal: AbortSignal.timeout(200) }).then(() => "answered", () => "aborted")
+    expect(await aborted).toBe("aborted")
+    expect(await Promise.all(others)).toEqual([200, 200, 200])
+    expect(loads()).toBe(before) // the worker was not replaced
+  })
+
   it("a CPU loop answers 500 at its budget; while it spins /__health and another route answer; the next call runs in a fresh worker", async () => {
     const order: Array<string> = []
     const stuck = timed(`${gw.url}/loop`, order, "loop")
@@ -139,7 +155,8 @@ describe("isolated modifiers (sluice run)", () => {
     expect(order.indexOf("loop")).toBe(2)
     expect(gw.output()).toContain("plugin spin did not finish within its budget of 300ms")
 
-    await waitFor(() => loads() === 5)
+    // The stuck worker is replaced once it has not answered the abandoned call within its budget.
+    await waitFor(() => loads() === 6)
     const again = await timed(`${gw.url}/loop`, order, "loop")
     expect(again).toEqual({ status: 500, body: "" })
     expect(readFileSync(marker, "utf8")).toBe("xx")
@@ -149,7 +166,7 @@ describe("isolated modifiers (sluice run)", () => {
     const leaked = await fetch(`${gw.url}/leak`)
     expect([leaked.status, await leaked.text()]).toEqual([500, ""])
     await waitFor(() => gw.output().includes("plugin leak's worker failed (ERR_WORKER_OUT_OF_MEMORY)"))
-    await waitFor(() => loads() === 6)
+    await waitFor(() => loads() === 7)
     const [health, ok] = await Promise.all([fetch(`${gw.url}/__health`), fetch(`${gw.url}/ok`)])
     expect([health.status, ok.status]).toEqual([200, 200])
     expect(gw.proc.exitCode).toBe(null)
