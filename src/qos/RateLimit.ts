@@ -88,16 +88,17 @@ export const clientBuckets = (r: Rate, cleanupMs: number, limit: number = maxCli
       if (now - swept >= cleanupMs) sweep(now)
       let bucket = buckets.get(key)
       if (bucket === undefined) {
+        // At the cap, drop the least recently used bucket (O(1)); the full sweep only runs once
+        // per cleanup period, so a flood of new keys cannot make every request walk the map.
         if (buckets.size >= limit) {
-          sweep(now)
-          if (buckets.size >= limit) {
-            const oldest = buckets.keys().next()
-            if (oldest.done !== true) buckets.delete(oldest.value)
-          }
+          const oldest = buckets.keys().next()
+          if (oldest.done !== true) buckets.delete(oldest.value)
         }
         bucket = full(r, now)
-        buckets.set(key, bucket)
+      } else {
+        buckets.delete(key) // re-inserted below: the map's order is least recently used first
       }
+      buckets.set(key, bucket)
       return take(r, bucket, now)
     },
     size: () => buckets.size
@@ -174,7 +175,10 @@ export const wrap = (options: Options) => (handler: Handler): Handler => {
     const key = keyOf(config, options.endpoint.endpoint, options.clientIp)
     const inner = limited
     limited = (request, params, path, rawQuery) => {
-      const wait = clients.take(key(request, params), now())
+      const k = key(request, params)
+      // No key (the header or param is missing): refused like KrakenD, never one shared bucket.
+      if (k === "") return Effect.succeed(reject(429, everyMs, headers))
+      const wait = clients.take(k, now())
       return wait === 0 ? inner(request, params, path, rawQuery) : Effect.succeed(reject(429, wait, headers))
     }
   }

@@ -121,3 +121,18 @@ describe("config", () => {
     }])
   })
 })
+
+describe("client buckets under a flood of new keys", () => {
+  it("drop the least recently used bucket at the cap instead of sweeping the whole map", async () => {
+    const { clientBuckets, rate } = await import("../../src/qos/RateLimit.ts")
+    const buckets = clientBuckets(rate(1, 3_600_000, 1), 60_000, 3)
+    buckets.take("a", 0)
+    buckets.take("b", 0)
+    buckets.take("c", 0)
+    expect(buckets.take("a", 1)).toBeGreaterThan(0) // a is used again: now the most recent
+    buckets.take("d", 2) // at the cap: b (least recently used) goes
+    expect(buckets.size()).toBe(3)
+    expect(buckets.take("a", 3)).toBeGreaterThan(0) // a kept its (empty) bucket
+    expect(buckets.take("b", 3)).toBe(0) // b starts over with a full bucket
+  })
+})
