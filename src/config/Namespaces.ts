@@ -132,7 +132,7 @@ export const SluiceEndpoint = Schema.Struct({
   )
 }).annotate({ identifier: "SluiceEndpoint", description: "Sluice endpoint options (extra_config[\"sluice/endpoint\"])" })
 
-/** A bot detector pattern: it must compile and must not backtrack catastrophically. */
+/** A bot detector pattern: it must compile on the linear-time engine (no backtracking, like RE2). */
 const BotPattern = Schema.String.check(
   Schema.makeFilter((source: string) => BotDetector.patternProblem(source) ?? true)
 )
