@@ -17,8 +17,8 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { CorsOptions, GatewayConfig } from "../config/Model.ts"
 import type { HttpApp } from "../router/Router.ts"
 
-/** Request headers a preflight may always ask for when `allow_headers` is empty (CORS-safelisted, plus `Origin`). */
-export const safelistedHeaders: ReadonlyArray<string> = ["accept", "accept-language", "content-language", "content-type", "origin"]
+/** Request headers a preflight may ask for when `allow_headers` is empty: rs/cors's default (KrakenD's CORS). */
+export const safelistedHeaders: ReadonlyArray<string> = ["origin", "accept", "content-type", "x-requested-with"]
 
 const PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 

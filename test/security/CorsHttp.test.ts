@@ -191,6 +191,13 @@ describe("security/cors with the defaults", () => {
       "access-control-request-headers": "authorization"
     })
     expect(allowHeaders(auth.headers)).toEqual([])
+    // rs/cors's default list (what KrakenD allows) includes X-Requested-With.
+    const xhr = await send(gw.url, "OPTIONS", "/a", {
+      origin: "https://any.test",
+      "access-control-request-method": "GET",
+      "access-control-request-headers": "x-requested-with"
+    })
+    expect(xhr.headers["access-control-allow-headers"]).toBe("x-requested-with")
     const actual = await send(gw.url, "GET", "/a", { origin: "https://any.test" })
     expect(actual.headers["access-control-allow-origin"]).toBe("*")
     expect(actual.headers["access-control-expose-headers"]).toBeUndefined()
