@@ -4,6 +4,10 @@
  * docs finds every field; defaults have already flowed down (service → endpoint → backend), so
  * nothing downstream re-derives them. Durations are `Duration` values.
  *
+ * One concept, the model, in one file on purpose: it is the single typed view of the config that
+ * the decoder, the builder and every pipe share; its length is the JSDoc (with an example) that
+ * every public type carries.
+ *
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"

@@ -111,6 +111,9 @@ export const SluiceErrors = Schema.Struct({
   )
 }).annotate({ identifier: "SluiceErrors", description: "Sluice error options (extra_config[\"sluice/errors\"])" })
 
+/** A request body limit in bytes (`sluice/server` and `sluice/endpoint`). */
+const maxBodySize = (description: string) => Fields.optional(Schema.Int.check(Schema.isGreaterThan(0)), description)
+
 /** Service `sluice/server` (Sluice only): overload protection of the HTTP server. */
 export const SluiceServer = Schema.Struct({
   max_concurrent_requests: Fields.optional(
@@ -118,18 +121,12 @@ export const SluiceServer = Schema.Struct({
     "Requests served at once (per process); beyond it 503 with Retry-After at once, instead of queueing"
   ),
   retry_after: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Retry-After of a shed request (rounded up to seconds)"),
-  max_body_size: Fields.optional(
-    Schema.Int.check(Schema.isGreaterThan(0)),
-    "Largest request body in bytes (default 10485760 = 10 MiB); bigger bodies get 413 before they are buffered"
-  )
+  max_body_size: maxBodySize("Largest request body in bytes (default 10485760 = 10 MiB); bigger bodies get 413 before they are buffered")
 }).annotate({ identifier: "SluiceServer", description: "Sluice server options (extra_config[\"sluice/server\"])" })
 
 /** Endpoint `sluice/endpoint` (Sluice only): per-endpoint limits. */
 export const SluiceEndpoint = Schema.Struct({
-  max_body_size: Fields.optional(
-    Schema.Int.check(Schema.isGreaterThan(0)),
-    "Largest request body of this endpoint in bytes (overrides sluice/server.max_body_size)"
-  )
+  max_body_size: maxBodySize("Largest request body of this endpoint in bytes (overrides sluice/server.max_body_size)")
 }).annotate({ identifier: "SluiceEndpoint", description: "Sluice endpoint options (extra_config[\"sluice/endpoint\"])" })
 
 /** A bot detector pattern: it must compile on the linear-time engine (no backtracking, like RE2). */

@@ -20,6 +20,7 @@ import { BackendError } from "../proxy/ProxyError.ts"
 import * as HopByHop from "../proxy/HopByHop.ts"
 import * as Json from "./Json.ts"
 import * as Xml from "./Xml.ts"
+import * as BackendName from "../proxy/BackendName.ts"
 
 /** A decoder: raw response in, response with decoded data out. */
 export type Decoder = (raw: RawResponse) => Effect.Effect<Proxy.ProxyResponse, BackendError>
@@ -49,7 +50,7 @@ const ok = (data: Record<string, unknown>, raw: RawResponse): Effect.Effect<Prox
 
 /** Builds the decoder of one backend. */
 export const make = (backend: BackendConfig): Decoder => {
-  const name = `${backend.method} ${backend.url_pattern}`
+  const name = BackendName.of(backend)
   const decodeError = (message: string) => Effect.fail(new BackendError({ reason: "Decode", backend: name, message }))
   const body = (raw: RawResponse) => Json.text(raw.body ?? new Uint8Array(0))
   switch (backend.encoding) {

@@ -47,7 +47,7 @@ export const withMetadata = (metadata: Headers, headers: Readonly<Record<string,
     if (lower === "set-cookie") cookies = Cookies.merge(cookies, Cookies.fromSetCookie(values))
     else out[lower] = values.join(", ")
   }
-  for (const name of Object.keys(headers)) out[name.toLowerCase()] = headers[name]!
+  Object.assign(out, headers) // the router's own head: lower-case names, they win
   return { headers: out, cookies }
 }
 

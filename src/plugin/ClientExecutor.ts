@@ -20,6 +20,7 @@ import { type Executor, hopByHop, type RawResponse } from "../proxy/Executor.ts"
 import type { ProxyRequest } from "../proxy/Proxy.ts"
 import { BackendError } from "../proxy/ProxyError.ts"
 import * as Budget from "./Budget.ts"
+import * as BackendName from "../proxy/BackendName.ts"
 
 /** The request a `ProxyRequest` becomes (hop-by-hop headers dropped). */
 export const toClientRequest = (req: ProxyRequest, url: string): HttpClientRequest.HttpClientRequest => {
@@ -38,7 +39,7 @@ const isBackendError = (u: unknown): u is BackendError =>
 
 /** Builds the executor of `backend` over `client`; `plugin` names it in errors and logs. */
 export const make = (client: HttpClient.HttpClient, backend: BackendConfig, plugin: string, budgetMs: number): Executor => {
-  const name = `${backend.method} ${backend.url_pattern}`
+  const name = BackendName.of(backend)
   const quiet = HttpClient.transform(client, (effect) => Effect.provideService(effect, Tracer.DisablePropagation, true))
   const call = (req: ProxyRequest, url: string): Effect.Effect<RawResponse, BackendError> =>
     quiet.execute(toClientRequest(req, url)).pipe(

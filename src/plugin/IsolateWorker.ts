@@ -3,7 +3,9 @@
  * plugin module named by `workerData.file` (with the `sluice/...` resolution hook), takes its
  * modifier named `workerData.name`, and answers each `Isolate.Call` message by running the
  * plugin's `request` or `response` Effect with the decoded settings the main thread sent. This
- * file is an edge: it runs the Effects with `Effect.runPromise`.
+ * file is an edge, deliberately: a worker thread is its own program whose only input is a
+ * message, so it runs the Effects with `Effect.runPromise` (like `src/cli/main.ts` does for the
+ * process).
  *
  * @since 0.1.0
  */

@@ -1,7 +1,8 @@
 /**
  * The public plugin contract: the three plugin kinds as Effect values. A plugin module is an ES
  * module whose default export is one plugin value or an array of them; programmatic users pass
- * the same values to `Gateway.layer(config, { plugins })`.
+ * the same values to `Gateway.layer(config, { plugins })`. It stays one file (the single import
+ * of a plugin author, `sluice/plugin`); its length is the JSDoc and example on every export.
  *
  * | kind | made with | config namespace | where it runs |
  * |---|---|---|---|
@@ -48,7 +49,7 @@ import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as Proxy from "../proxy/Proxy.ts"
-import { ModifierError } from "../proxy/ProxyError.ts"
+import { type ErrorAnswerFields, ModifierError } from "../proxy/ProxyError.ts"
 
 /** This module as a namespace: `import { Plugin } from "sluice"` or from this file. */
 export * as Plugin from "./Plugin.ts"
@@ -219,16 +220,13 @@ export type PluginErrorReason =
  * Effect.fail(new PluginError({ reason: "Build", plugin: "geo", message: "database file missing" }))
  * ```
  */
-export class PluginError extends Data.TaggedError("PluginError")<{
-  readonly reason: PluginErrorReason
-  /** The plugin's name. */
-  readonly plugin: string
-  readonly message: string
-  readonly status?: number | undefined
-  readonly contentType?: string | undefined
-  readonly headers?: Readonly<Record<string, string>> | undefined
-  readonly cause?: unknown
-}> {}
+export class PluginError extends Data.TaggedError("PluginError")<
+  ErrorAnswerFields & {
+    readonly reason: PluginErrorReason
+    /** The plugin's name. */
+    readonly plugin: string
+  }
+> {}
 
 /**
  * What the gateway gives a handler or client plugin's `make`: its name, the JSON path of its

@@ -173,20 +173,17 @@ export const make = (
     const endpointUses = new Map<PluginNamespace, { readonly uses: ReadonlyArray<Use<Modifier>>; readonly endpoint: EndpointConfig }>()
     const backendUses = new Map<PluginNamespace, { readonly uses: ReadonlyArray<Use<Modifier>>; readonly backend: BackendConfig }>()
     const clientUses = new Map<PluginNamespace, { readonly use: Use<Client>; readonly backend: BackendConfig }>()
+    const modifierUses = (ns: PluginNamespace): ReadonlyArray<Use<Modifier>> => {
+      const uses = resolve(registry, "modifier", ns, issues)
+      checkIsolate(ns, uses, issues)
+      return uses
+    }
     for (const endpoint of config.endpoints) {
       const ns = endpoint.extra_config["plugin/req-resp-modifier"]
-      if (ns !== undefined) {
-        const uses = resolve(registry, "modifier", ns, issues)
-        checkIsolate(ns, uses, issues)
-        endpointUses.set(ns, { uses, endpoint })
-      }
+      if (ns !== undefined) endpointUses.set(ns, { uses: modifierUses(ns), endpoint })
       for (const backend of endpoint.backend) {
         const mods = backend.extra_config["plugin/req-resp-modifier"]
-        if (mods !== undefined) {
-          const uses = resolve(registry, "modifier", mods, issues)
-          checkIsolate(mods, uses, issues)
-          backendUses.set(mods, { uses, backend })
-        }
+        if (mods !== undefined) backendUses.set(mods, { uses: modifierUses(mods), backend })
         const client = backend.extra_config["plugin/http-client"]
         if (client !== undefined) {
           const [use] = resolve(registry, "client", client, issues)

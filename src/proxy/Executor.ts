@@ -17,6 +17,7 @@ import * as HopByHop from "./HopByHop.ts"
 import type { ProxyRequest } from "./Proxy.ts"
 import { BackendError, type BackendErrorReason } from "./ProxyError.ts"
 import type { TransportOptions } from "./Transport.ts"
+import * as BackendName from "./BackendName.ts"
 
 /** What the executor hands to the status handler and the decoder. */
 export interface RawResponse {
@@ -54,7 +55,7 @@ export interface ExecutorOptions {
 
 /** Executor options for a backend. */
 export const optionsFor = (backend: BackendConfig, service: GatewayConfig, transport: TransportOptions): ExecutorOptions => ({
-  name: `${backend.method} ${backend.url_pattern}`,
+  name: BackendName.of(backend),
   buffer: backend.encoding !== "no-op",
   acceptGzip: backend.encoding !== "no-op" && !service.disable_compression,
   maxResponseSize: transport.maxResponseSize,

@@ -12,6 +12,7 @@ import type { BackendConfig } from "../config/Model.ts"
 import type { Middleware, Query } from "./Proxy.ts"
 import { BackendError } from "./ProxyError.ts"
 import * as UrlPattern from "./UrlPattern.ts"
+import * as BackendName from "./BackendName.ts"
 
 interface Host {
   readonly base: string
@@ -71,10 +72,9 @@ export const check = (url: string, host: Host, path: string, allowedDots: number
 
 /** The host selection of one backend. */
 export const make = (backend: BackendConfig): Middleware => {
-  const name = `${backend.method} ${backend.url_pattern}`
+  const name = BackendName.of(backend)
   const hosts = backend.host.map(parseHost)
-  const q = backend.url_pattern.indexOf("?")
-  const allowedDots = UrlPattern.countDotSegments(q === -1 ? backend.url_pattern : backend.url_pattern.slice(0, q))
+  const allowedDots = UrlPattern.compile(backend.url_pattern).dotSegments
   let counter = 0
   const fail = (message: string) => Effect.fail(new BackendError({ reason: "InvalidUrl", backend: name, message }))
   return (next) => (req) => {

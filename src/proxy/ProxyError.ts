@@ -60,6 +60,23 @@ export class MergeError extends Data.TaggedError("MergeError")<{
 }
 
 /**
+ * The answer a failure asks for: its message (the body with `router.return_error_msg`), status,
+ * content type and extra headers. Shared by `ModifierError` and the plugin contract's `PluginError`.
+ *
+ * @example
+ * ```ts
+ * const answer: ErrorAnswerFields = { message: "no tenant", status: 400 }
+ * ```
+ */
+export interface ErrorAnswerFields {
+  readonly message: string
+  readonly status?: number | undefined
+  readonly contentType?: string | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly cause?: unknown
+}
+
+/**
  * A failure raised by a stage or a plugin that wants a specific answer (status, body, content
  * type and headers). With `router.return_error_msg` the message is the body.
  *
@@ -68,13 +85,7 @@ export class MergeError extends Data.TaggedError("MergeError")<{
  * Effect.fail(new ModifierError({ message: "no tenant", status: 400, contentType: "text/plain", headers: { "X-Why": "tenant" } }))
  * ```
  */
-export class ModifierError extends Data.TaggedError("ModifierError")<{
-  readonly message: string
-  readonly status?: number | undefined
-  readonly contentType?: string | undefined
-  readonly headers?: Readonly<Record<string, string>> | undefined
-  readonly cause?: unknown
-}> {}
+export class ModifierError extends Data.TaggedError("ModifierError")<ErrorAnswerFields> {}
 
 /**
  * The endpoint deadline passed (KrakenD answers 500, gateway-style mode 504).

@@ -13,13 +13,12 @@ import * as UrlPattern from "./UrlPattern.ts"
 export const make = (backend: BackendConfig): Middleware => {
   const pattern = UrlPattern.compile(backend.url_pattern)
   const method = backend.method
-  const constantPath = pattern.path.isConstant ? pattern.path.constant : undefined
   const hasQuery = pattern.query.length > 0
   return (next) => (req) =>
     next({
       ...req,
       method,
-      path: constantPath ?? UrlPattern.fillPath(pattern, req.params),
+      path: UrlPattern.fillPath(pattern, req.params),
       query: hasQuery ? [...UrlPattern.fillQuery(pattern, req.params), ...req.query] : req.query
     })
 }

@@ -15,6 +15,7 @@ import type { BackendConfig, StatusPolicy } from "../config/Model.ts"
 import type { RawResponse } from "./Executor.ts"
 import * as Proxy from "./Proxy.ts"
 import { BackendError } from "./ProxyError.ts"
+import * as BackendName from "./BackendName.ts"
 
 /** Turns a raw response into a `ProxyResponse` (the decoder and the formatter). */
 export type Parser = (raw: RawResponse) => Effect.Effect<Proxy.ProxyResponse, BackendError>
@@ -31,7 +32,7 @@ const contentType = (raw: RawResponse): string => {
 export const make = (backend: BackendConfig, policy: StatusPolicy = "krakend"): (parser: Parser) => Parser => {
   if (backend.encoding === "no-op") return (parser) => parser
   if (policy === "gateway") return gateway(backend)
-  const name = `${backend.method} ${backend.url_pattern}`
+  const name = BackendName.of(backend)
   const options = backend.extra_config["backend/http"]
   const details = options?.return_error_details
   const exposeStatus = options?.return_error_code ?? false

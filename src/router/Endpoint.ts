@@ -88,11 +88,12 @@ export const make = (options: Options): Handler => {
     )
   }
 
+  const answer = (res: ProxyResponse) => withStatus(res, respond(res))
   return (request, params, path, rawQuery) =>
     incoming(request, params, path, rawQuery).pipe(
       Effect.flatMap(proxy),
       Effect.flatMap(logPartial),
-      Effect.map(negotiate ? (res) => withStatus(res, respond(res, request.headers["accept"])) : (res) => withStatus(res, respond(res))),
+      Effect.map(negotiate ? (res) => withStatus(res, respond(res, request.headers["accept"])) : answer),
       Effect.catchCause(recover)
     )
 }

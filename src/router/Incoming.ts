@@ -38,8 +38,6 @@ export type Incoming = (
   rawQuery: string
 ) => Effect.Effect<ProxyRequest, BodyError>
 
-/** RFC 9110 §7.6.1 hop-by-hop headers, plus the legacy `Proxy-Connection`. */
-export const hopByHop: ReadonlySet<string> = HopByHop.names
 
 const neverCopied: ReadonlySet<string> = HopByHop.withFraming
 
@@ -153,8 +151,10 @@ const readBytes = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<
  */
 export const readBody = (
   request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<Uint8Array | undefined, BodyError> => {
-  if (!hasBody(request)) return Effect.succeed(undefined)
+): Effect.Effect<Uint8Array | undefined, BodyError> => (hasBody(request) ? readPresentBody(request) : Effect.succeed(undefined))
+
+/** `readBody` for a request already known to carry a body. */
+const readPresentBody = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Uint8Array, BodyError> => {
   const length = request.headers["content-length"]
   if (length === undefined) return readBytes(request)
   return Effect.withFiber((fiber) => {
@@ -181,10 +181,10 @@ export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => 
   const timeout = Duration.toMillis(endpoint.timeout)
   const method = endpoint.method
   const limit = endpoint.extra_config["sluice/endpoint"]?.max_body_size
-  const read = limit === undefined
-    ? readBody
-    : (request: HttpServerRequest.HttpServerRequest) =>
-      Effect.provideService(readBody(request), HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit))
+  const max = limit === undefined ? undefined : ByteSize.bytes(limit)
+  const read = max === undefined
+    ? readPresentBody
+    : (request: HttpServerRequest.HttpServerRequest) => Effect.provideService(readPresentBody(request), HttpIncomingMessage.MaxBodySize, max)
   // The deadline starts when the request arrives, before its body is read.
   const build = (
     request: HttpServerRequest.HttpServerRequest,
