@@ -116,6 +116,8 @@ interface Sample {
   readonly p99: number
   readonly rssMb: number
   readonly errors: number
+  /** CPU time (user + system) of the target's processes per answered request, in µs. */
+  readonly cpuUs: number
 }
 
 const toMs = (v: string | undefined): number => {
@@ -138,6 +140,30 @@ const rssMb = (pids: ReadonlyArray<number>): number => {
   return total
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** User + system CPU ticks of the processes (field 14 and 15 of /proc/<pid>/stat). */
+const cpuTicks = (pids: ReadonlyArray<number>): number => {
+  let total = 0
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      total += Number(fields[11]) + Number(fields[12])
+    } catch {
+      // process gone
+    }
+  }
+  return total
+}
+
 const pidsOf = (proc: ChildProcess): Array<number> => {
   const pids = proc.pid === undefined ? [] : [proc.pid]
   try {
@@ -152,6 +178,7 @@ const pidsOf = (proc: ChildProcess): Array<number> => {
 const wrk = (url: string, seconds: number, connections: number, pids: ReadonlyArray<number>, cpu: number | undefined) =>
   new Promise<Sample>((resolve, reject) => {
     const [c, argv] = pinned(cpu, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url])
+    const ticks = cpuTicks(pids)
     const proc = spawn(c, argv)
     let out = ""
     let peak = 0
@@ -159,6 +186,8 @@ const wrk = (url: string, seconds: number, connections: number, pids: ReadonlyAr
     proc.stdout.on("data", (d: Buffer) => (out += d.toString()))
     proc.on("exit", () => {
       clearInterval(sampler)
+      const used = cpuTicks(pids) - ticks
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN)
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)
       if (Number.isNaN(rps)) return reject(new Error(`wrk failed on ${url}: ${out}`))
       const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
@@ -168,7 +197,8 @@ const wrk = (url: string, seconds: number, connections: number, pids: ReadonlyAr
         p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1]),
         p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1]),
         rssMb: Math.round(Math.max(peak, rssMb(pids))),
-        errors
+        errors,
+        cpuUs: (used / ticksPerSecond) * 1e6 / requests
       })
     })
   })
@@ -318,6 +348,9 @@ const main = async () => {
       if (xs === undefined) continue
       const ratio = (base: ReadonlyArray<Sample>) =>
         base.length === 0 ? NaN : Number(median(xs.map((x, i) => x.rps / (base[i]?.rps ?? NaN))).toFixed(2))
+      // the baseline's CPU time per request over the target's: above 1, the target does the work for less CPU
+      const cpuRatio = (base: ReadonlyArray<Sample>) =>
+        base.length === 0 ? NaN : Number(median(xs.map((x, i) => (base[i]?.cpuUs ?? NaN) / x.cpuUs)).toFixed(2))
       table.push({
         scenario: s.key,
         target: t.name,
@@ -325,6 +358,8 @@ const main = async () => {
         "p50 ms": Number(median(xs.map((x) => x.p50)).toFixed(2)),
         "p99 ms": Number(median(xs.map((x) => x.p99)).toFixed(2)),
         "RSS MB": median(xs.map((x) => x.rssMb)),
+        "CPU µs/req": Number(median(xs.map((x) => x.cpuUs)).toFixed(1)),
+        "×raw CPU": cpuRatio(rawSamples),
         "×raw": ratio(rawSamples),
         "×fastify": ratio(fastifySamples),
         "×sluice": ratio(sluiceSamples),

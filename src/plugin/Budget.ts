@@ -47,6 +47,44 @@ export const log = (error: PluginError, cause: Cause.Cause<unknown> | undefined 
   )
 
 /**
+ * `effect` bounded by `ms` milliseconds: it runs in one child fiber (started at once, so an
+ * answer that is there without waiting costs no timer) and one native timer interrupts it and
+ * answers `onTimeout()` instead. `Effect.timeoutOrElse` forks two fibers (the effect and an
+ * Effect `sleep`) and races them; this is the same bound for one fork. Interrupting the caller
+ * interrupts the child.
+ *
+ * @example
+ * ```ts
+ * const bounded = Budget.within(handler, 50, () => Effect.succeed(HttpServerResponse.empty({ status: 504 })))
+ * ```
+ */
+export const within = <A, E, R, B, E2>(
+  effect: Effect.Effect<A, E, R>,
+  ms: number,
+  onTimeout: () => Effect.Effect<B, E2>
+): Effect.Effect<A | B, E | E2, R> =>
+  Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber): Effect.Effect<A | B, E | E2> => {
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) return exit
+    return Effect.callback<A | B, E | E2>((resume) => {
+      const timer = setTimeout(() => {
+        stop()
+        fiber.interruptUnsafe()
+        resume(onTimeout())
+      }, ms)
+      const stop = fiber.addObserver((exit) => {
+        clearTimeout(timer)
+        resume(exit)
+      })
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        stop()
+        fiber.interruptUnsafe()
+      })
+    })
+  })
+
+/**
  * Runs `run()` under `ms` milliseconds (the caller bounds it by the deadline) and catches every
  * cause: errors accepted by `isExpected` pass through; anything else (and a time-out) becomes a
  * logged `PluginError` mapped by `onError`. `run` is called when the Effect runs, so a throw
@@ -84,6 +122,6 @@ export const guard = <A, E, E2>(options: {
     }
     // An answer that is already there (`Effect.succeed(...)`) took no time: no timer, no race.
     if (isDone(effect)) return Exit.isSuccess(effect) ? Effect.succeed(effect.value) : handle(effect)
-    return handle(Effect.timeoutOrElse(effect, { duration: ms, orElse: () => timeout(ms) }))
+    return handle(within(effect, ms, () => timeout(ms)))
   })
 }

@@ -83,10 +83,7 @@ export const make = (
         plugin: names,
         message: `http-server plugins [${names}] did not answer within their budget of ${budgetMs}ms`
       })
-      return Effect.timeoutOrElse(chain as RouterApp, {
-        duration: budgetMs,
-        orElse: () => Effect.as(Budget.log(timeout), render(timeout, returnErrorMsg))
-      })
+      return Budget.within(chain as RouterApp, budgetMs, () => Effect.as(Budget.log(timeout), render(timeout, returnErrorMsg)))
     }
   )
 }

@@ -167,27 +167,44 @@ interface Buffered {
   readonly body: Buffer
 }
 
-/** One buffered exchange through `dispatch`: status, headers and the whole body. */
-const dispatchBuffered = (dispatcher: Agent, opts: Dispatcher.DispatchOptions, cancel: Cancel): Promise<Buffered> =>
-  new Promise((resolve, reject) => {
-    let statusCode = 0
-    let headers: IncomingHttpHeaders = {}
-    const chunks: Array<Buffer> = []
-    let size = 0
-    dispatcher.dispatch(opts, {
-      onRequestStart: (controller) => cancel.attach(controller),
-      onResponseStart: (_controller, status, responseHeaders) => {
-        statusCode = status
-        headers = responseHeaders
-      },
-      onResponseData: (_controller, chunk) => {
-        chunks.push(chunk)
-        size += chunk.length
-      },
-      onResponseEnd: () => resolve({ statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }),
-      onResponseError: (_controller, error) => reject(error)
-    })
-  })
+/**
+ * One buffered exchange through `dispatch`: status, headers and the whole body, handed to `done`
+ * (or the failure to `failed`) in a microtask — never inside undici's parser callback, where the
+ * request's continuation (which may call another backend) would run re-entrantly.
+ */
+const dispatchBuffered = (
+  dispatcher: Agent,
+  opts: Dispatcher.DispatchOptions,
+  cancel: Cancel,
+  done: (response: Buffered) => void,
+  failed: (error: unknown) => void
+): void => {
+  let statusCode = 0
+  let headers: IncomingHttpHeaders = {}
+  const chunks: Array<Buffer> = []
+  let size = 0
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart: (controller) => cancel.attach(controller),
+    onResponseStart: (_controller, status, responseHeaders) => {
+      statusCode = status
+      headers = responseHeaders
+    },
+    onResponseData: (_controller, chunk) => {
+      chunks.push(chunk)
+      size += chunk.length
+    },
+    onResponseEnd: () => {
+      const response: Buffered = { statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }
+      queueMicrotask(() => done(response))
+    },
+    onResponseError: (_controller, error) => queueMicrotask(() => failed(error))
+  }
+  try {
+    dispatcher.dispatch(opts, handler)
+  } catch (error) {
+    queueMicrotask(() => failed(error))
+  }
+}
 
 /**
  * Builds the executor of one backend over the shared dispatcher.
@@ -223,46 +240,66 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         settle(fail("Timeout", "the request deadline passed"))
         return
       }
-      run(req.url, req.method, buildHeaders(req, buffer, acceptGzip), req.body, 0).then(settle, (e: unknown) => settle(classify(e, timedOut)))
+      const failed = (e: unknown) => settle(classify(e, timedOut))
+      start(req.url, req.method, buildHeaders(req, buffer, acceptGzip), req.body, 0)
       return Effect.sync(() => {
         finished = true
         clearTimeout(timer)
         cancel.fire()
       })
 
-      async function run(url: string, method: string, headers: Array<string>, body: Uint8Array | undefined, hops: number): Promise<Outcome> {
+      /** Sends one hop: buffered through `dispatch` with callbacks, streamed through `request`. */
+      function start(url: string, method: string, headers: Array<string>, body: Uint8Array | undefined, hops: number): void {
         const [origin, path] = splitUrl(url)
         const withBody = body !== undefined && body.byteLength > 0
-        if (buffer) {
-          const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
-          if (withBody) opts.body = body
-          const r = await dispatchBuffered(dispatcher, opts, cancel)
+        if (!buffer) {
+          stream(origin, path, url, method, headers, body, withBody, hops).then((o) => o !== undefined && settle(o), failed)
+          return
+        }
+        const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
+        if (withBody) opts.body = body
+        dispatchBuffered(dispatcher, opts, cancel, (r) => {
           const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
           if (location !== undefined) return follow(url, origin, method, headers, body, hops, r.statusCode, location)
           clearTimeout(timer)
           const encoding = firstHeader(r.headers, "content-encoding")?.trim().toLowerCase()
-          const decoded = encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate"
-            ? await inflate(r.body, encoding, maxResponseSize)
-            : r.body
-          return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: decoded, stream: undefined } }
-        }
+          if (encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate") {
+            inflate(r.body, encoding, maxResponseSize).then(
+              (decoded) => settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: decoded, stream: undefined } }),
+              failed
+            )
+          } else settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: r.body, stream: undefined } })
+        }, failed)
+      }
+
+      async function stream(
+        origin: string,
+        path: string,
+        url: string,
+        method: string,
+        headers: Array<string>,
+        body: Uint8Array | undefined,
+        withBody: boolean,
+        hops: number
+      ): Promise<Outcome | undefined> {
         cancel.signal ??= new AbortController()
         const opts: Dispatcher.RequestOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, signal: cancel.signal.signal, reset }
         if (cancel.fired) cancel.signal.abort()
-        if (withBody) opts.body = body
+        if (withBody && body !== undefined) opts.body = body
         const r = await dispatcher.request(opts)
         const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
         if (location !== undefined) {
           await r.body.dump().catch(() => undefined)
-          return follow(url, origin, method, headers, body, hops, r.statusCode, location)
+          follow(url, origin, method, headers, body, hops, r.statusCode, location)
+          return undefined
         }
-        const stream = r.body
-        stream.on("error", () => undefined)
-        stream.once("close", () => clearTimeout(timer))
-        return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream } }
+        const live = r.body
+        live.on("error", () => undefined)
+        live.once("close", () => clearTimeout(timer))
+        return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream: live } }
       }
 
-      /** Follows a redirect like Go's client (the caller already consumed the 3xx body). */
+      /** Follows a redirect like Go's client (the caller already consumed the 3xx body): settles on a refusal, else starts the next hop. */
       function follow(
         url: string,
         origin: string,
@@ -272,22 +309,22 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         hops: number,
         status: number,
         location: string
-      ): Promise<Outcome> | Outcome {
-        if (hops >= MAX_REDIRECTS) return fail("Transport", `stopped after ${MAX_REDIRECTS} redirects`)
+      ): void {
+        if (hops >= MAX_REDIRECTS) return settle(fail("Transport", `stopped after ${MAX_REDIRECTS} redirects`))
         let next: URL
         try {
           next = new URL(location, url)
         } catch {
-          return fail("Transport", "invalid redirect location")
+          return settle(fail("Transport", "invalid redirect location"))
         }
-        if (next.protocol !== "http:" && next.protocol !== "https:") return fail("Transport", "unsupported redirect scheme")
+        if (next.protocol !== "http:" && next.protocol !== "https:") return settle(fail("Transport", "unsupported redirect scheme"))
         const toGet = status !== 307 && status !== 308 && method !== "HEAD"
         const crossOrigin = next.origin !== origin
         const nextHeaders = toGet || crossOrigin
           ? stripHeaders(headers, (h) => (crossOrigin && crossOriginSensitive.has(h)) || (toGet && contentHeaders.has(h)))
           : headers
         next.hash = ""
-        return run(next.href, toGet ? "GET" : method, nextHeaders, toGet ? undefined : body, hops + 1)
+        start(next.href, toGet ? "GET" : method, nextHeaders, toGet ? undefined : body, hops + 1)
       }
     })
 }
