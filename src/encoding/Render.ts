@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as BodyStream from "../proxy/BodyStream.ts"
 import * as HopByHop from "../proxy/HopByHop.ts"
 import * as Cookies from "effect/http/Cookies"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
@@ -89,14 +90,19 @@ export const string: Renderer = (response, head) => {
  * `no-op`: the backend's status, the head (built by the router from `metadata.headers`) and
  * the raw body stream piped to the client. A response without a stream is a 500.
  */
-export const noop: Renderer = (response, head) =>
-  response.io === undefined
-    ? HttpServerResponse.empty({ status: 500, headers: head.headers })
-    : HttpServerResponse.raw(response.io, {
+export const noop: Renderer = (response, head) => {
+  if (response.io === undefined) return HttpServerResponse.empty({ status: 500, headers: head.headers })
+  const bytes = BodyStream.bytesOf(response.io)
+  // a small body read whole: one write with its Content-Length (`uint8Array` would add a content type the backend did not send)
+  return bytes !== undefined && head.headers["content-type"] !== undefined
+    ? HttpServerResponse.uint8Array(bytes, { status: response.metadata.status, headers: head.headers, cookies: head.cookies })
+    : HttpServerResponse.raw(bytes ?? response.io, {
       status: response.metadata.status,
       headers: head.headers,
-      cookies: head.cookies
+      cookies: head.cookies,
+      contentLength: bytes?.byteLength
     })
+}
 
 /** The renderer of an `output_encoding`, chosen once per endpoint. */
 export const make = (encoding: OutputEncoding): Renderer => {

@@ -1,6 +1,6 @@
 /**
- * The default executor: one undici request in an `Effect.callback`, bounded by the request's
- * `deadline` with one native timer and an `AbortController` (EFFECT4.md §8). Interruption aborts
+ * The default executor: one undici `dispatch` in an `Effect.callback`, bounded by the request's
+ * `deadline` with one native timer that aborts the dispatch (EFFECT4.md §8). Interruption aborts
  * the upstream request, so the backend sees its request closed. Redirects are followed like Go's
  * client; gzip/deflate bodies are decoded for buffered encodings, with the size limit applied to
  * the decompressed size too. Every undici failure becomes a typed `BackendError`.
@@ -18,6 +18,7 @@ import type { ProxyRequest } from "./Proxy.ts"
 import { BackendError, type BackendErrorReason } from "./ProxyError.ts"
 import type { TransportOptions } from "./Transport.ts"
 import * as BackendName from "./BackendName.ts"
+import * as BodyStream from "./BodyStream.ts"
 
 /** What the executor hands to the status handler and the decoder. */
 export interface RawResponse {
@@ -139,19 +140,17 @@ const inflate = (body: Uint8Array, encoding: string, limit: number): Promise<Uin
 const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308
 
 /**
- * Cancels one backend call: the deadline timer and interruption both fire it. Buffered calls use
+ * Cancels one backend call: the deadline timer and interruption both fire it. Calls go through
  * undici's `dispatch` (no promise, no `AbortSignal` listener — the cheapest undici API) and are
- * aborted through their controller; streamed calls use `request` with a signal.
+ * aborted through their controller.
  */
 class Cancel {
   fired = false
   controller: Dispatcher.DispatchController | undefined = undefined
-  signal: AbortController | undefined = undefined
   fire(): void {
     if (this.fired) return
     this.fired = true
     this.controller?.abort(abortError)
-    this.signal?.abort()
   }
   attach(controller: Dispatcher.DispatchController): void {
     this.controller = controller
@@ -206,6 +205,70 @@ const dispatchBuffered = (
   }
 }
 
+interface Streamed {
+  readonly statusCode: number
+  readonly headers: IncomingHttpHeaders
+  /** `undefined` for a redirect (its body is dropped). */
+  readonly body: Readable | undefined
+}
+
+/**
+ * One streamed (`no-op`) exchange through `dispatch`. `done` gets the head and the body stream
+ * (`BodyStream.Live`) as soon as the head arrives, or a `BodyStream.Whole` at the end when the
+ * head announced at most `SMALL_BODY` bytes (not for HEAD); a redirect's body is dropped.
+ */
+const dispatchStreamed = (
+  dispatcher: Agent,
+  opts: Dispatcher.DispatchOptions,
+  cancel: Cancel,
+  done: (response: Streamed) => void,
+  failed: (error: unknown) => void
+): void => {
+  let statusCode = 0
+  let headers: IncomingHttpHeaders = {}
+  let live: BodyStream.Live | undefined
+  let whole = false
+  const chunks: Array<Buffer> = []
+  let size = 0
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart: (controller) => cancel.attach(controller),
+    onResponseStart: (controller, status, responseHeaders) => {
+      statusCode = status
+      headers = responseHeaders
+      if (isRedirect(status) && firstHeader(responseHeaders, "location") !== undefined) return
+      const length = Number(firstHeader(responseHeaders, "content-length"))
+      whole = opts.method !== "HEAD" && length > 0 && length <= BodyStream.SMALL_BODY
+      if (whole) return
+      const body = new BodyStream.Live(controller, abortError)
+      live = body
+      queueMicrotask(() => done({ statusCode, headers, body }))
+    },
+    onResponseData: (_controller, chunk) => {
+      if (live !== undefined) live.chunk(chunk)
+      else if (whole) {
+        chunks.push(chunk)
+        size += chunk.length
+      }
+    },
+    onResponseEnd: () => {
+      if (live !== undefined) return live.end()
+      const body = whole ? new BodyStream.Whole(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)) : undefined
+      queueMicrotask(() => done({ statusCode, headers, body }))
+    },
+    onResponseError: (_controller, error) => {
+      if (live !== undefined) live.destroy(error)
+      // a body read whole broke after some bytes: answered as a stream that breaks, like any other
+      else if (whole && chunks.length > 0) queueMicrotask(() => done({ statusCode, headers, body: BodyStream.broken(chunks, error) }))
+      else queueMicrotask(() => failed(error))
+    }
+  }
+  try {
+    dispatcher.dispatch(opts, handler)
+  } catch (error) {
+    queueMicrotask(() => failed(error))
+  }
+}
+
 /**
  * Builds the executor of one backend over the shared dispatcher.
  */
@@ -248,16 +311,26 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         cancel.fire()
       })
 
-      /** Sends one hop: buffered through `dispatch` with callbacks, streamed through `request`. */
+      /** Sends one hop through `dispatch`: buffered, or streamed for `no-op`. */
       function start(url: string, method: string, headers: Array<string>, body: Uint8Array | undefined, hops: number): void {
         const [origin, path] = splitUrl(url)
         const withBody = body !== undefined && body.byteLength > 0
-        if (!buffer) {
-          stream(origin, path, url, method, headers, body, withBody, hops).then((o) => o !== undefined && settle(o), failed)
-          return
-        }
         const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
         if (withBody) opts.body = body
+        if (!buffer) {
+          dispatchStreamed(dispatcher, opts, cancel, (r) => {
+            if (r.body === undefined) {
+              return follow(url, origin, method, headers, body, hops, r.statusCode, firstHeader(r.headers, "location") ?? "")
+            }
+            if (r.body instanceof BodyStream.Whole || !(r.body instanceof BodyStream.Live)) clearTimeout(timer)
+            else {
+              r.body.on("error", () => undefined)
+              r.body.once("close", () => clearTimeout(timer))
+            }
+            settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream: r.body } })
+          }, failed)
+          return
+        }
         dispatchBuffered(dispatcher, opts, cancel, (r) => {
           const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
           if (location !== undefined) return follow(url, origin, method, headers, body, hops, r.statusCode, location)
@@ -270,33 +343,6 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
             )
           } else settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: r.body, stream: undefined } })
         }, failed)
-      }
-
-      async function stream(
-        origin: string,
-        path: string,
-        url: string,
-        method: string,
-        headers: Array<string>,
-        body: Uint8Array | undefined,
-        withBody: boolean,
-        hops: number
-      ): Promise<Outcome | undefined> {
-        cancel.signal ??= new AbortController()
-        const opts: Dispatcher.RequestOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, signal: cancel.signal.signal, reset }
-        if (cancel.fired) cancel.signal.abort()
-        if (withBody && body !== undefined) opts.body = body
-        const r = await dispatcher.request(opts)
-        const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
-        if (location !== undefined) {
-          await r.body.dump().catch(() => undefined)
-          follow(url, origin, method, headers, body, hops, r.statusCode, location)
-          return undefined
-        }
-        const live = r.body
-        live.on("error", () => undefined)
-        live.once("close", () => clearTimeout(timer))
-        return { _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream: live } }
       }
 
       /** Follows a redirect like Go's client (the caller already consumed the 3xx body): settles on a refusal, else starts the next hop. */

@@ -23,6 +23,7 @@ import * as Result from "effect/Result"
 import type { Readable } from "node:stream"
 import type { BackendConfig, EndpointConfig } from "../config/Model.ts"
 import * as Json from "../encoding/Json.ts"
+import * as BodyStream from "./BodyStream.ts"
 import * as Combiner from "./Combiner.ts"
 import * as Merge from "./Merge.ts"
 import type * as Proxy from "./Proxy.ts"
@@ -79,14 +80,16 @@ export const walk = (data: Readonly<Record<string, unknown>>, path: ReadonlyArra
   return cur
 }
 
-const readAll = (io: Readable): Effect.Effect<Uint8Array> =>
-  Effect.callback<Uint8Array>((resume) => {
+const readAll = (io: Readable): Effect.Effect<Uint8Array> => {
+  const whole = BodyStream.bytesOf(io)
+  return whole !== undefined ? Effect.succeed(whole) : Effect.callback<Uint8Array>((resume) => {
     const chunks: Array<Buffer> = []
     io.on("data", (c: Buffer) => chunks.push(c))
     io.once("end", () => resume(Effect.succeed(Buffer.concat(chunks))))
     io.once("error", () => resume(Effect.succeed(Buffer.concat(chunks))))
     return Effect.sync(() => io.destroy())
   })
+}
 
 interface Step {
   readonly refs: ReadonlyArray<Reference>

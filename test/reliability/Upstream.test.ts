@@ -273,13 +273,15 @@ describe("U3 reset mid-body (streaming) and U5 trickling body", () => {
     closedAt = []
     raw = await Chaos.rawBackend((socket, head) => {
       socket.on("close", () => closedAt.push(Date.now()))
+      // `-large` announces more than the 64 KiB a no-op body may be read whole: streamed as it arrives
+      const length = head.startsWith("GET /reset-large") || head.startsWith("GET /trickle-large") ? 100000 : 1000
       if (head.startsWith("GET /reset")) {
-        socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a\":")
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"a":`)
         setTimeout(() => socket.destroy(), 50)
         return
       }
       // 1 byte every 200 ms, forever (until the gateway gives up).
-      socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[")
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n[`)
       const t = setInterval(() => (socket.destroyed ? clearInterval(t) : socket.write("1")), 200)
     })
     gw = await startSluice({
@@ -290,7 +292,9 @@ describe("U3 reset mid-body (streaming) and U5 trickling body", () => {
         { endpoint: "/noop/reset", output_encoding: "no-op", backend: [{ host: [raw.url], url_pattern: "/reset" }] },
         { endpoint: "/json/reset", backend: [{ host: [raw.url], url_pattern: "/reset" }] },
         { endpoint: "/json/trickle", backend: [{ host: [raw.url], url_pattern: "/trickle" }] },
-        { endpoint: "/noop/trickle", output_encoding: "no-op", backend: [{ host: [raw.url], url_pattern: "/trickle" }] }
+        { endpoint: "/noop/trickle", output_encoding: "no-op", backend: [{ host: [raw.url], url_pattern: "/trickle" }] },
+        { endpoint: "/noop/reset-large", output_encoding: "no-op", backend: [{ host: [raw.url], url_pattern: "/reset-large" }] },
+        { endpoint: "/noop/trickle-large", output_encoding: "no-op", backend: [{ host: [raw.url], url_pattern: "/trickle-large" }] }
       ]
     })
   })
@@ -305,8 +309,8 @@ describe("U3 reset mid-body (streaming) and U5 trickling body", () => {
     expect(res.body).toBe("")
   })
 
-  it("U3 no-op: headers are already out, so the client connection is aborted (no complete message)", async () => {
-    const r = await Chaos.exchange(gw.port, ["GET /noop/reset HTTP/1.1\r\nHost: gw\r\n\r\n"], { waitMs: 2_000 })
+  it.each(["/noop/reset", "/noop/reset-large"])("U3 no-op %s: the head goes out, then the client connection is aborted (no complete message)", async (path) => {
+    const r = await Chaos.exchange(gw.port, [`GET ${path} HTTP/1.1\r\nHost: gw\r\n\r\n`], { waitMs: 2_000 })
     expect(r.statuses).toEqual([200])
     expect(r.closedByServer).toBe(true)
     // A chunked answer never got its terminating chunk, or a declared length was never met.
@@ -331,10 +335,10 @@ describe("U3 reset mid-body (streaming) and U5 trickling body", () => {
     expect(closedAt.at(-1)! - started).toBeLessThan(5_000)
   })
 
-  it("U5 no-op: a trickling stream is cut at the deadline: the client connection and the backend socket close", async () => {
+  it.each(["/noop/trickle", "/noop/trickle-large"])("U5 no-op %s: a trickling body is cut at the deadline: the client connection and the backend socket close", async (path) => {
     const before = closedAt.length
     const started = Date.now()
-    const r = await Chaos.exchange(gw.port, ["GET /noop/trickle HTTP/1.1\r\nHost: gw\r\n\r\n"], { waitMs: 5_000 })
+    const r = await Chaos.exchange(gw.port, [`GET ${path} HTTP/1.1\r\nHost: gw\r\n\r\n`], { waitMs: 5_000 })
     expect(r.closedByServer).toBe(true)
     for (let i = 0; i < 100 && closedAt.length === before; i++) await new Promise((r) => setTimeout(r, 20))
     expect(closedAt.length).toBe(before + 1)

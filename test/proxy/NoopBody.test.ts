@@ -1,0 +1,106 @@
+/**
+ * `no-op` bodies through a running gateway: a body that announces at most 64 KiB is read whole
+ * and answered in one piece with its Content-Length; any other body is streamed as it arrives.
+ * Either way the client gets the backend's status, end-to-end headers and exact bytes.
+ */
+import { request } from "node:http"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Backend from "../support/Backend.ts"
+import { type RunningSluice, startSluice } from "../support/Sluice.ts"
+
+interface Got {
+  readonly status: number
+  readonly headers: Record<string, string | Array<string> | undefined>
+  readonly body: Buffer
+}
+
+const get = (url: string): Promise<Got> =>
+  new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on("error", reject)
+    })
+    req.on("error", reject)
+    req.end()
+  })
+
+const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
+const large = Buffer.alloc(200 * 1024, "abcdefgh")
+const small = JSON.stringify({ id: 7, name: "Ada" })
+
+describe("no-op bodies", () => {
+  let backend: Backend.Backend
+  let gw: RunningSluice
+  beforeAll(async () => {
+    backend = await Backend.start((req, res) => {
+      switch (req.url) {
+        case "/small":
+          res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(small), "x-upstream": "yes" })
+          return res.end(small)
+        case "/binary": // no content type
+          res.writeHead(200, { "content-length": binary.length })
+          return res.end(binary)
+        case "/large":
+          res.writeHead(200, { "content-type": "application/octet-stream", "content-length": large.length })
+          return res.end(large)
+        case "/chunked": // no content length: streamed
+          res.writeHead(200, { "content-type": "text/plain" })
+          res.write("first,")
+          return setTimeout(() => res.end("second"), 20)
+        default:
+          res.writeHead(404)
+          return res.end()
+      }
+    })
+    gw = await startSluice({
+      version: 3,
+      listen_ip: "127.0.0.1",
+      timeout: "2s",
+      host: [backend.url],
+      endpoints: ["small", "binary", "large", "chunked"].map((name) => ({
+        endpoint: `/${name}`,
+        method: "GET",
+        output_encoding: "no-op",
+        backend: [{ url_pattern: `/${name}`, encoding: "no-op" }]
+      }))
+    })
+  })
+  afterAll(async () => {
+    await gw?.stop()
+    await backend?.close()
+  })
+
+  it("a small body is answered whole with its length, the backend's status, content type and headers", async () => {
+    const r = await get(`${gw.url}/small`)
+    expect(r.status).toBe(201)
+    expect(r.body.toString()).toBe(small)
+    expect(r.headers["content-length"]).toBe(String(Buffer.byteLength(small)))
+    expect(r.headers["transfer-encoding"]).toBeUndefined()
+    expect(r.headers["content-type"]).toBe("application/json")
+    expect(r.headers["x-upstream"]).toBe("yes")
+    expect(r.headers["x-krakend-completed"]).toBe("false")
+  })
+
+  it("a small binary body keeps every byte and gets no content type the backend did not send", async () => {
+    const r = await get(`${gw.url}/binary`)
+    expect(r.status).toBe(200)
+    expect(r.body.equals(binary)).toBe(true)
+    expect(r.headers["content-length"]).toBe("256")
+    expect(r.headers["content-type"]).toBeUndefined()
+  })
+
+  it("a body over 64 KiB is streamed, byte for byte", async () => {
+    const r = await get(`${gw.url}/large`)
+    expect(r.status).toBe(200)
+    expect(r.body.equals(large)).toBe(true)
+    expect(r.headers["transfer-encoding"]).toBe("chunked")
+  })
+
+  it("a body without a length is streamed as it arrives", async () => {
+    const r = await get(`${gw.url}/chunked`)
+    expect(r.body.toString()).toBe("first,second")
+    expect(r.headers["transfer-encoding"]).toBe("chunked")
+  })
+})
