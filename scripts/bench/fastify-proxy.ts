@@ -11,6 +11,7 @@ await app.register(replyFrom, { base: Baseline.origin, undici: { connections: 64
 
 app.get<{ Params: { id: string } }>("/proxy/:id", (request, reply) => reply.from(`/a/${request.params.id}`))
 app.get("/noop", (_request, reply) => reply.from("/big"))
+app.get<{ Params: { id: string } }>("/bytes/:id", (request, reply) => reply.from(`/a/${request.params.id}`))
 app.get("/merge", async (_request, reply) => {
   const { body, complete } = await Baseline.merge()
   reply.header("x-krakend-completed", String(complete))

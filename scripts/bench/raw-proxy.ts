@@ -5,6 +5,7 @@
  * - `/proxy/:id`: one backend call, JSON parsed and re-encoded (the work of a `json` backend);
  * - `/merge`: three concurrent calls, parsed, filtered (allow/group) and merged;
  * - `/noop`: the 1 MiB body streamed through untouched;
+ * - `/bytes/:id`: the small `/a` body streamed through untouched (a `no-op` proxy);
  * - `/seq/:id`: two calls in sequence, the second's path taken from the first's answer.
  */
 import { createServer, type ServerResponse } from "node:http"
@@ -26,8 +27,8 @@ const server = createServer((req, res) => {
     Baseline.call("/a" + url.slice(6)).then((data) => send(res, data, true), () => fail(res))
   } else if (url.startsWith("/merge")) {
     Baseline.merge().then(({ body, complete }) => send(res, body, complete), () => fail(res))
-  } else if (url.startsWith("/noop")) {
-    Baseline.stream("/big").then((r) => {
+  } else if (url.startsWith("/noop") || url.startsWith("/bytes/")) {
+    Baseline.stream(url.startsWith("/noop") ? "/big" : "/a" + url.slice(6)).then((r) => {
       res.writeHead(r.statusCode, { "content-type": String(r.headers["content-type"] ?? "application/json") })
       r.body.pipe(res)
     }, () => fail(res))

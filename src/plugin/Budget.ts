@@ -46,6 +46,8 @@ export const log = (error: PluginError, cause: Cause.Cause<unknown> | undefined 
     Effect.annotateLogs({ plugin: error.plugin, reason: error.reason })
   )
 
+const MAX_TIMER = 2 ** 31 - 1 // a longer native timer fires at once
+
 /**
  * `effect` bounded by `ms` milliseconds: it runs in one child fiber (started at once, so an
  * answer that is there without waiting costs no timer) and one native timer interrupts it and
@@ -71,7 +73,7 @@ export const within = <A, E, R, B, E2>(
         stop()
         fiber.interruptUnsafe()
         resume(onTimeout())
-      }, ms)
+      }, Math.min(ms, MAX_TIMER))
       const stop = fiber.addObserver((exit) => {
         clearTimeout(timer)
         resume(exit)

@@ -42,6 +42,9 @@ const contentHeaders: ReadonlySet<string> = new Set(["content-type", "content-le
 
 const MAX_REDIRECTS = 10
 
+/** The longest native timer (a longer one fires at once); a deadline further away is re-checked by nothing else, so it is capped. */
+const MAX_TIMER = 2 ** 31 - 1
+
 /** Options of one backend's executor, resolved when the pipe is built. */
 export interface ExecutorOptions {
   /** `METHOD url_pattern`, for errors. */
@@ -185,6 +188,7 @@ const dispatchBuffered = (
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart: (controller) => cancel.attach(controller),
     onResponseStart: (_controller, status, responseHeaders) => {
+      if (status < 200) return // an interim answer (100, 103): the final one follows
       statusCode = status
       headers = responseHeaders
     },
@@ -215,7 +219,7 @@ interface Streamed {
 /**
  * One streamed (`no-op`) exchange through `dispatch`. `done` gets the head and the body stream
  * (`BodyStream.Live`) as soon as the head arrives, or a `BodyStream.Whole` at the end when the
- * head announced at most `SMALL_BODY` bytes (not for HEAD); a redirect's body is dropped.
+ * head announced at most `SMALL_BODY` bytes (not for HEAD, 204 or 304); a redirect's body is dropped.
  */
 const dispatchStreamed = (
   dispatcher: Agent,
@@ -233,13 +237,15 @@ const dispatchStreamed = (
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart: (controller) => cancel.attach(controller),
     onResponseStart: (controller, status, responseHeaders) => {
+      if (status < 200) return // an interim answer (100, 103): the final one follows
       statusCode = status
       headers = responseHeaders
       if (isRedirect(status) && firstHeader(responseHeaders, "location") !== undefined) return
       const length = Number(firstHeader(responseHeaders, "content-length"))
-      whole = opts.method !== "HEAD" && length > 0 && length <= BodyStream.SMALL_BODY
+      whole = length > 0 && length <= BodyStream.SMALL_BODY && opts.method !== "HEAD" && status !== 204 && status !== 304
       if (whole) return
       const body = new BodyStream.Live(controller, abortError)
+      body.on("error", () => undefined) // a broken stream is the consumer's concern, never an unhandled error
       live = body
       queueMicrotask(() => done({ statusCode, headers, body }))
     },
@@ -283,8 +289,10 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
       const remaining = req.deadline - Date.now()
       const timer = setTimeout(() => {
         timedOut = true
+        // still queued for a connection (none free, or connecting): time out now, the queued call is aborted when it starts
+        if (cancel.controller === undefined) settle(fail("Timeout", "the request deadline passed before a connection was free"))
         cancel.fire()
-      }, Math.max(1, remaining))
+      }, Math.max(1, Math.min(remaining, MAX_TIMER)))
       const settle = (o: Outcome) => {
         if (finished) return
         finished = true
@@ -317,21 +325,21 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         const withBody = body !== undefined && body.byteLength > 0
         const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
         if (withBody) opts.body = body
+        cancel.controller = undefined // set again when this hop starts
         if (!buffer) {
           dispatchStreamed(dispatcher, opts, cancel, (r) => {
+            if (finished) return void r.body?.destroy()
             if (r.body === undefined) {
               return follow(url, origin, method, headers, body, hops, r.statusCode, firstHeader(r.headers, "location") ?? "")
             }
-            if (r.body instanceof BodyStream.Whole || !(r.body instanceof BodyStream.Live)) clearTimeout(timer)
-            else {
-              r.body.on("error", () => undefined)
-              r.body.once("close", () => clearTimeout(timer))
-            }
+            if (r.body instanceof BodyStream.Live) r.body.once("close", () => clearTimeout(timer))
+            else clearTimeout(timer)
             settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream: r.body } })
           }, failed)
           return
         }
         dispatchBuffered(dispatcher, opts, cancel, (r) => {
+          if (finished) return
           const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
           if (location !== undefined) return follow(url, origin, method, headers, body, hops, r.statusCode, location)
           clearTimeout(timer)
