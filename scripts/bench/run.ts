@@ -233,19 +233,23 @@ const sluiceConfig = (backend: string) => ({
   ]
 })
 
-/** The same gateway with one handler plugin (request-id) and one modifier (rewrite) on its route. */
-const sluicePluginsConfig = (backend: string) => ({
+/**
+ * The 1-backend route alone, with one handler plugin (request-id) and one modifier (rewrite) on
+ * it, or without them: two fresh processes that serve nothing else, so the plugin scenario
+ * compares like with like (a process that served the other scenarios has a grown heap).
+ */
+const sluicePluginsConfig = (backend: string, plugins: boolean) => ({
   version: 3,
   listen_ip: "127.0.0.1",
   timeout: "2s",
   host: [backend],
-  extra_config: { "plugin/http-server": { name: ["request-id"], "request-id": {} } },
+  extra_config: plugins ? { "plugin/http-server": { name: ["request-id"], "request-id": {} } } : {},
   endpoints: [
     {
       endpoint: "/proxy/{id}",
-      extra_config: {
-        "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { response: { data: { set: { via: "sluice" } } } } }
-      },
+      extra_config: plugins
+        ? { "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { response: { data: { set: { via: "sluice" } } } } } }
+        : {},
       backend: [{ url_pattern: "/a/{id}" }]
     }
   ]
@@ -276,8 +280,11 @@ const main = async () => {
   const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
   const sluice = await node(1, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
   const pluginsConfig = join(dir, "sluice-plugins.json")
-  writeFileSync(pluginsConfig, JSON.stringify(sluicePluginsConfig(backend)))
+  writeFileSync(pluginsConfig, JSON.stringify(sluicePluginsConfig(backend, true)))
   const plugged = await node(1, "src/cli/main.ts", ["run", "-c", pluginsConfig, "-p", "0", "--workers", "1"])
+  const unpluggedConfig = join(dir, "sluice-no-plugins.json")
+  writeFileSync(unpluggedConfig, JSON.stringify(sluicePluginsConfig(backend, false)))
+  const unplugged = await node(1, "src/cli/main.ts", ["run", "-c", unpluggedConfig, "-p", "0", "--workers", "1"])
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
@@ -286,8 +293,10 @@ const main = async () => {
       name: "sluice",
       port: sluice.port,
       pids: pidsOf(sluice.proc),
-      paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7", plugin: "/proxy/7" }
+      paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" }
     },
+    // the plugin scenario's "sluice" is the same route without plugins, in a process of its own
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { plugin: "/proxy/7" } },
     { name: "sluice+plugins", port: plugged.port, pids: pidsOf(plugged.proc), paths: { plugin: "/proxy/7" } }
   ]
   const scenarios = [
@@ -353,8 +362,8 @@ const main = async () => {
     const rawSamples = byTarget["raw node"] ?? []
     const fastifySamples = byTarget["fastify"] ?? []
     const sluiceSamples = byTarget["sluice"] ?? []
-    for (const t of targets) {
-      const xs = byTarget[t.name]
+    for (const name of new Set(targets.map((t) => t.name))) {
+      const xs = byTarget[name]
       if (xs === undefined) continue
       const ratio = (base: ReadonlyArray<Sample>) =>
         base.length === 0 ? NaN : Number(median(xs.map((x, i) => x.rps / (base[i]?.rps ?? NaN))).toFixed(2))
@@ -363,7 +372,7 @@ const main = async () => {
         base.length === 0 ? NaN : Number(median(xs.map((x, i) => (base[i]?.cpuUs ?? NaN) / x.cpuUs)).toFixed(2))
       table.push({
         scenario: s.key,
-        target: t.name,
+        target: name,
         "req/s": Math.round(median(xs.map((x) => x.rps))),
         "p50 ms": Number(median(xs.map((x) => x.p50)).toFixed(2)),
         "p99 ms": Number(median(xs.map((x) => x.p99)).toFixed(2)),
