@@ -234,26 +234,37 @@ const sluiceConfig = (backend: string) => ({
 })
 
 /**
- * The 1-backend route alone, with one handler plugin (request-id) and one modifier (rewrite) on
- * it, or without them: two fresh processes that serve nothing else, so the plugin scenario
- * compares like with like (a process that served the other scenarios has a grown heap).
+ * The 1-backend route alone in a fresh process that serves nothing else (a process that served
+ * the other scenarios has a grown heap and is no fair baseline):
+ * - `plain`: no plugins;
+ * - `plugins`: one handler plugin (request-id) and one modifier (rewrite) on the route;
+ * - `unused`: a second endpoint carries a modifier, a rate limit and a bot detector, so the
+ *   measured route shares a gateway with features it does not use.
  */
-const sluicePluginsConfig = (backend: string, plugins: boolean) => ({
-  version: 3,
-  listen_ip: "127.0.0.1",
-  timeout: "2s",
-  host: [backend],
-  extra_config: plugins ? { "plugin/http-server": { name: ["request-id"], "request-id": {} } } : {},
-  endpoints: [
-    {
-      endpoint: "/proxy/{id}",
-      extra_config: plugins
-        ? { "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { response: { data: { set: { via: "sluice" } } } } } }
-        : {},
-      backend: [{ url_pattern: "/a/{id}" }]
-    }
-  ]
-})
+const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unused") => {
+  const route = { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] }
+  const rewrite = { "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { response: { data: { set: { via: "sluice" } } } } } }
+  return {
+    version: 3,
+    listen_ip: "127.0.0.1",
+    timeout: "2s",
+    host: [backend],
+    extra_config: variant === "plugins" ? { "plugin/http-server": { name: ["request-id"], "request-id": {} } } : {},
+    endpoints: variant === "plugins"
+      ? [{ ...route, extra_config: rewrite }]
+      : variant === "unused"
+      ? [route, {
+        endpoint: "/other/{id}",
+        extra_config: {
+          ...rewrite,
+          "qos/ratelimit/router": { max_rate: 1000, client_max_rate: 10, strategy: "ip" },
+          "security/bot-detector": { deny: ["curl.*"] }
+        },
+        backend: [{ url_pattern: "/a/{id}" }]
+      }]
+      : [route]
+  }
+}
 
 interface Target {
   readonly name: string
@@ -279,12 +290,14 @@ const main = async () => {
   const raw = await node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
   const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
   const sluice = await node(1, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
-  const pluginsConfig = join(dir, "sluice-plugins.json")
-  writeFileSync(pluginsConfig, JSON.stringify(sluicePluginsConfig(backend, true)))
-  const plugged = await node(1, "src/cli/main.ts", ["run", "-c", pluginsConfig, "-p", "0", "--workers", "1"])
-  const unpluggedConfig = join(dir, "sluice-no-plugins.json")
-  writeFileSync(unpluggedConfig, JSON.stringify(sluicePluginsConfig(backend, false)))
-  const unplugged = await node(1, "src/cli/main.ts", ["run", "-c", unpluggedConfig, "-p", "0", "--workers", "1"])
+  const route = async (variant: "plain" | "plugins" | "unused") => {
+    const file = join(dir, `sluice-${variant}.json`)
+    writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant)))
+    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+  }
+  const unplugged = await route("plain")
+  const plugged = await route("plugins")
+  const unused = await route("unused")
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
@@ -297,7 +310,8 @@ const main = async () => {
     },
     // the plugin scenario's "sluice" is the same route without plugins, in a process of its own
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { plugin: "/proxy/7" } },
-    { name: "sluice+plugins", port: plugged.port, pids: pidsOf(plugged.proc), paths: { plugin: "/proxy/7" } }
+    { name: "sluice+plugins", port: plugged.port, pids: pidsOf(plugged.proc), paths: { plugin: "/proxy/7" } },
+    { name: "sluice+unused", port: unused.port, pids: pidsOf(unused.proc), paths: { plugin: "/proxy/7" } }
   ]
   const scenarios = [
     { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
@@ -305,7 +319,7 @@ const main = async () => {
     { key: "merge", name: "3-backend merge (allow/mapping/group)", connections: 50 },
     { key: "noop", name: "no-op 1 MiB passthrough", connections: 10 },
     { key: "seq", name: "sequential 2-step", connections: 50 },
-    { key: "plugin", name: "1-backend proxy with a handler plugin and a modifier", connections: 50 }
+    { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit and bot detector", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))
 
   const results: Record<string, Record<string, Array<Sample>>> = {}
