@@ -169,6 +169,18 @@ interface Buffered {
   readonly body: Buffer
 }
 
+/** Dispatches; a synchronous throw (invalid options) is reported like any failure, in a microtask. */
+const send = (dispatcher: Agent, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, failed: (error: unknown) => void): void => {
+  try {
+    dispatcher.dispatch(opts, handler)
+  } catch (error) {
+    queueMicrotask(() => failed(error))
+  }
+}
+
+/** The received chunks as one buffer (the only chunk as is). */
+const joined = (chunks: ReadonlyArray<Buffer>, size: number): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+
 /**
  * One buffered exchange through `dispatch`: status, headers and the whole body, handed to `done`
  * (or the failure to `failed`) in a microtask — never inside undici's parser callback, where the
@@ -197,16 +209,12 @@ const dispatchBuffered = (
       size += chunk.length
     },
     onResponseEnd: () => {
-      const response: Buffered = { statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }
+      const response: Buffered = { statusCode, headers, body: joined(chunks, size) }
       queueMicrotask(() => done(response))
     },
     onResponseError: (_controller, error) => queueMicrotask(() => failed(error))
   }
-  try {
-    dispatcher.dispatch(opts, handler)
-  } catch (error) {
-    queueMicrotask(() => failed(error))
-  }
+  send(dispatcher, opts, handler, failed)
 }
 
 interface Streamed {
@@ -258,7 +266,7 @@ const dispatchStreamed = (
     },
     onResponseEnd: () => {
       if (live !== undefined) return live.end()
-      const body = whole ? new BodyStream.Whole(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)) : undefined
+      const body = whole ? new BodyStream.Whole(joined(chunks, size)) : undefined
       queueMicrotask(() => done({ statusCode, headers, body }))
     },
     onResponseError: (_controller, error) => {
@@ -268,11 +276,7 @@ const dispatchStreamed = (
       else queueMicrotask(() => failed(error))
     }
   }
-  try {
-    dispatcher.dispatch(opts, handler)
-  } catch (error) {
-    queueMicrotask(() => failed(error))
-  }
+  send(dispatcher, opts, handler, failed)
 }
 
 /**
