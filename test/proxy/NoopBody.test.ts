@@ -4,6 +4,7 @@
  * Either way the client gets the backend's status, end-to-end headers and exact bytes.
  */
 import { request } from "node:http"
+import * as Net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Backend from "../support/Backend.ts"
 import { type RunningSluice, startSluice } from "../support/Sluice.ts"
@@ -33,9 +34,20 @@ const small = JSON.stringify({ id: 7, name: "Ada" })
 describe("no-op bodies", () => {
   let backend: Backend.Backend
   let gw: RunningSluice
+  let endlessClosed: Promise<void> = Promise.resolve()
   beforeAll(async () => {
     backend = await Backend.start((req, res) => {
       switch (req.url) {
+        case "/endless": { // 64 KiB chunks until the reader goes away
+          endlessClosed = new Promise((resolve) => res.once("close", () => resolve()))
+          res.writeHead(200, { "content-type": "application/octet-stream" })
+          const chunk = Buffer.alloc(64 * 1024, 0x61)
+          const pump = () => {
+            while (!res.destroyed && res.write(chunk));
+            if (!res.destroyed) res.once("drain", pump)
+          }
+          return pump()
+        }
         case "/small":
           res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(small), "x-upstream": "yes" })
           return res.end(small)
@@ -57,9 +69,9 @@ describe("no-op bodies", () => {
     gw = await startSluice({
       version: 3,
       listen_ip: "127.0.0.1",
-      timeout: "2s",
+      timeout: "10s",
       host: [backend.url],
-      endpoints: ["small", "binary", "large", "chunked"].map((name) => ({
+      endpoints: ["small", "binary", "large", "chunked", "endless"].map((name) => ({
         endpoint: `/${name}`,
         method: "GET",
         output_encoding: "no-op",
@@ -102,5 +114,22 @@ describe("no-op bodies", () => {
     const r = await get(`${gw.url}/chunked`)
     expect(r.body.toString()).toBe("first,second")
     expect(r.headers["transfer-encoding"]).toBe("chunked")
+  })
+
+  it("a client that leaves in the middle of a streamed body aborts the backend call", async () => {
+    const socket = Net.connect(gw.port, "127.0.0.1")
+    socket.write("GET /endless HTTP/1.1\r\nHost: gw\r\n\r\n")
+    let received = 0
+    await new Promise<void>((resolve) => {
+      socket.on("data", (d: Buffer) => {
+        received += d.length
+        if (received > 256 * 1024) resolve()
+      })
+    })
+    const started = Date.now()
+    socket.destroy()
+    await endlessClosed
+    expect(received).toBeGreaterThan(256 * 1024)
+    expect(Date.now() - started).toBeLessThan(2_000) // well before the 10 s endpoint timeout
   })
 })
