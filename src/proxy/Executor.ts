@@ -178,6 +178,20 @@ const send = (dispatcher: Agent, opts: Dispatcher.DispatchOptions, handler: Disp
   }
 }
 
+/** A redirect body read before following is at most this long (Go's client reads 2 KiB). */
+const REDIRECT_BODY = 2 * 1024
+
+/**
+ * `true` for a redirect to follow whose body is not announced as short: it is not read — the call
+ * is aborted (its connection closed) and the redirect followed at once, so a long or endless body
+ * cannot hold the redirect until the deadline.
+ */
+const dropsBody = (status: number, headers: IncomingHttpHeaders): boolean =>
+  isRedirect(status) && firstHeader(headers, "location") !== undefined &&
+  !(Number(firstHeader(headers, "content-length")) <= REDIRECT_BODY)
+
+const noBody = Buffer.alloc(0)
+
 /** The received chunks as one buffer (the only chunk as is). */
 const joined = (chunks: ReadonlyArray<Buffer>, size: number): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
 
@@ -197,22 +211,32 @@ const dispatchBuffered = (
   let headers: IncomingHttpHeaders = {}
   const chunks: Array<Buffer> = []
   let size = 0
+  let left = false // handed on before the end: a redirect whose body is dropped
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart: (controller) => cancel.attach(controller),
-    onResponseStart: (_controller, status, responseHeaders) => {
+    onResponseStart: (controller, status, responseHeaders) => {
       if (status < 200) return // an interim answer (100, 103): the final one follows
       statusCode = status
       headers = responseHeaders
+      if (dropsBody(status, responseHeaders)) {
+        left = true
+        controller.abort(abortError)
+        queueMicrotask(() => done({ statusCode, headers, body: noBody }))
+      }
     },
     onResponseData: (_controller, chunk) => {
+      if (left) return
       chunks.push(chunk)
       size += chunk.length
     },
     onResponseEnd: () => {
+      if (left) return
       const response: Buffered = { statusCode, headers, body: joined(chunks, size) }
       queueMicrotask(() => done(response))
     },
-    onResponseError: (_controller, error) => queueMicrotask(() => failed(error))
+    onResponseError: (_controller, error) => {
+      if (!left) queueMicrotask(() => failed(error))
+    }
   }
   send(dispatcher, opts, handler, failed)
 }
@@ -227,7 +251,8 @@ interface Streamed {
 /**
  * One streamed (`no-op`) exchange through `dispatch`. `done` gets the head and the body stream
  * (`BodyStream.Live`) as soon as the head arrives, or a `BodyStream.Whole` at the end when the
- * head announced at most `SMALL_BODY` bytes (not for HEAD, 204 or 304); a redirect's body is dropped.
+ * head announced at most `SMALL_BODY` bytes (not for HEAD, 204 or 304); a redirect's body is read
+ * when it is short, else dropped with its connection.
  */
 const dispatchStreamed = (
   dispatcher: Agent,
@@ -242,12 +267,19 @@ const dispatchStreamed = (
   let whole = false
   const chunks: Array<Buffer> = []
   let size = 0
+  let left = false // handed on before the end: a redirect whose body is dropped
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart: (controller) => cancel.attach(controller),
     onResponseStart: (controller, status, responseHeaders) => {
       if (status < 200) return // an interim answer (100, 103): the final one follows
       statusCode = status
       headers = responseHeaders
+      if (dropsBody(status, responseHeaders)) {
+        left = true
+        controller.abort(abortError)
+        queueMicrotask(() => done({ statusCode, headers, body: undefined }))
+        return
+      }
       if (isRedirect(status) && firstHeader(responseHeaders, "location") !== undefined) return
       const length = Number(firstHeader(responseHeaders, "content-length"))
       whole = length > 0 && length <= BodyStream.SMALL_BODY && opts.method !== "HEAD" && status !== 204 && status !== 304
@@ -265,11 +297,13 @@ const dispatchStreamed = (
       }
     },
     onResponseEnd: () => {
+      if (left) return
       if (live !== undefined) return live.end()
       const body = whole ? new BodyStream.Whole(joined(chunks, size)) : undefined
       queueMicrotask(() => done({ statusCode, headers, body }))
     },
     onResponseError: (_controller, error) => {
+      if (left) return
       if (live !== undefined) live.destroy(error)
       // a body read whole broke after some bytes: answered as a stream that breaks, like any other
       else if (whole && chunks.length > 0) queueMicrotask(() => done({ statusCode, headers, body: BodyStream.broken(chunks, error) }))

@@ -1,6 +1,6 @@
 /**
- * Executor edges: interim (1xx) answers before the final one, and a call still queued for a
- * connection when its deadline passes.
+ * Executor edges: interim (1xx) answers before the final one, a call still queued for a
+ * connection when its deadline passes, a redirect whose body never ends.
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -28,6 +28,12 @@ describe("Executor edges", () => {
     })
     slow = await Backend.start((req, res) => {
       if (req.url === "/hold") return setTimeout(() => Backend.json(res, 200, { held: true }), 1_500)
+      if (req.url === "/endless-redirect") { // a redirect whose body never ends
+        res.writeHead(302, { location: "/final", "content-type": "text/plain" })
+        const timer = setInterval(() => res.write("x".repeat(1024)), 10)
+        return res.once("close", () => clearInterval(timer))
+      }
+      if (req.url === "/final") return Backend.json(res, 200, { final: true })
       Backend.json(res, 200, { quick: true })
     })
   })
@@ -75,5 +81,13 @@ describe("Executor edges", () => {
       expect((error as { readonly error: BackendError } | undefined)?.error.reason).toBe("Timeout")
     }
     expect(outcome.elapsed).toBeLessThan(1_000)
+  })
+
+  it.each(["json", "no-op"] as const)("%s: a redirect whose body never ends is followed at once, not at the deadline", async (encoding) => {
+    const started = Date.now()
+    const res = success(await callBackend({ host: [slow.url], url_pattern: "/endless-redirect", encoding }, { deadline: Date.now() + 5_000 }))
+    expect(Date.now() - started).toBeLessThan(2_000)
+    if (encoding === "json") expect(res.data).toEqual({ final: true })
+    else expect(JSON.parse(await readAll(res.io))).toEqual({ final: true })
   })
 })
