@@ -4,8 +4,9 @@
  * `SMALL_BODY` bytes is read whole before the answer goes on (`Whole`: the renderer writes it in
  * one piece with its length, skipping the stream pipeline); any other body is streamed as it
  * arrives (`Live`: undici is paused while the client is slower, and destroying the stream aborts
- * the backend request). A body read whole that breaks before its end is answered like a broken
- * stream (`broken`): the head goes out, then the client connection is aborted.
+ * the backend request). A body read whole that breaks after some bytes is answered like a broken
+ * stream (`broken`): the head goes out, then the client connection is aborted; one that breaks
+ * before any byte is a backend error.
  *
  * @since 0.1.0
  */
