@@ -86,44 +86,46 @@ export const within = <A, E, R, B, E2>(
     })
   })
 
+const isDone = <A, E>(effect: Effect.Effect<A, E>): effect is Exit.Exit<A, E> => Exit.isExit(effect)
+
 /**
- * Runs `run()` under `ms` milliseconds (the caller bounds it by the deadline) and catches every
- * cause: errors accepted by `isExpected` pass through; anything else (and a time-out) becomes a
- * logged `PluginError` mapped by `onError`. `run` is called when the Effect runs, so a throw
- * while building the plugin's Effect is caught too.
+ * Builds, once per plugin, the guard of its calls: `guarded(deadline, run)` runs `run()` under the
+ * smaller of `budgetMs` and what is left until `deadline`, and catches every cause: errors
+ * accepted by `isExpected` pass through; anything else (and a time-out) becomes a logged
+ * `PluginError` mapped by `onError`. `run` is called when the Effect runs, so a throw while
+ * building the plugin's Effect is caught too.
  */
-export const guard = <A, E, E2>(options: {
+export const guard = <E2>(options: {
   readonly plugin: string
-  readonly ms: () => number
-  readonly run: () => Effect.Effect<A, E>
+  readonly budgetMs: number
   readonly isExpected: (u: unknown) => u is E2
   readonly onError: (error: PluginError) => E2
-}): Effect.Effect<A, E2> => {
-  const { isExpected, onError, plugin } = options
+}) => {
+  const { budgetMs, isExpected, onError, plugin } = options
   const timeout = (ms: number) =>
     Effect.fail(new PluginError({ reason: "Timeout", plugin, message: `plugin ${plugin} did not finish within its budget of ${ms}ms` }))
-  const isDone = (effect: Effect.Effect<A, E>): effect is Exit.Exit<A, E> => Exit.isExit(effect)
-  const handle = (call: Effect.Effect<A, E | PluginError>): Effect.Effect<A, E2> =>
-    Effect.catchCause(call, (cause): Effect.Effect<A, E2> => {
-      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-      const failure = Cause.findError(cause)
-      if (failure._tag === "Success" && !Cause.hasDies(cause) && isExpected(failure.success)) {
-        return Effect.fail(failure.success)
-      }
-      const error = toPluginError(plugin, cause)
-      return Effect.andThen(log(error, cause), Effect.fail(onError(error)))
-    })
-  return Effect.suspend((): Effect.Effect<A, E2> => {
-    const ms = options.ms()
-    if (ms <= 0) return handle(timeout(0))
-    let effect: Effect.Effect<A, E>
-    try {
-      effect = options.run()
-    } catch (thrown) {
-      return handle(Effect.die(thrown))
+  const recover = (cause: Cause.Cause<unknown>): Effect.Effect<never, E2> => {
+    if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    const failure = Cause.findError(cause)
+    if (failure._tag === "Success" && !Cause.hasDies(cause) && isExpected(failure.success)) {
+      return Effect.fail(failure.success)
     }
-    // An answer that is already there (`Effect.succeed(...)`) took no time: no timer, no race.
-    if (isDone(effect)) return Exit.isSuccess(effect) ? Effect.succeed(effect.value) : handle(effect)
-    return handle(within(effect, ms, () => timeout(ms)))
-  })
+    const error = toPluginError(plugin, cause)
+    return Effect.andThen(log(error, cause), Effect.fail(onError(error)))
+  }
+  const handle = <A, E>(call: Effect.Effect<A, E | PluginError>): Effect.Effect<A, E2> => Effect.catchCause(call, recover)
+  return <A, E>(deadline: number, run: () => Effect.Effect<A, E>): Effect.Effect<A, E2> =>
+    Effect.suspend((): Effect.Effect<A, E2> => {
+      const ms = Math.min(budgetMs, deadline - Date.now())
+      if (ms <= 0) return handle(timeout(0))
+      let effect: Effect.Effect<A, E>
+      try {
+        effect = run()
+      } catch (thrown) {
+        return handle(Effect.die(thrown))
+      }
+      // An answer that is already there (`Effect.succeed(...)`) took no time: no timer, no race.
+      if (isDone(effect)) return Exit.isSuccess(effect) ? Effect.succeed(effect.value) : handle(effect)
+      return handle(within(effect, ms, () => timeout(ms)))
+    })
 }

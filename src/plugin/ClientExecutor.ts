@@ -54,23 +54,23 @@ export const make = (client: HttpClient.HttpClient, backend: BackendConfig, plug
       ),
       Effect.mapError((e) => new BackendError({ reason: "Transport", backend: name, message: `plugin ${plugin}: ${e.message}`, cause: e }))
     )
+  const guarded = Budget.guard({
+    plugin,
+    budgetMs,
+    isExpected: isBackendError,
+    onError: (error) =>
+      new BackendError({
+        reason: error.reason === "Timeout" ? "Timeout" : "Transport",
+        backend: name,
+        message: error.message,
+        cause: error
+      })
+  })
   return (req) => {
     const url = req.url
     if (url === undefined) {
       return Effect.fail(new BackendError({ reason: "InvalidUrl", backend: name, message: "no backend URL was selected" }))
     }
-    return Budget.guard({
-      plugin,
-      ms: () => Math.min(budgetMs, req.deadline - Date.now()),
-      run: () => call(req, url),
-      isExpected: isBackendError,
-      onError: (error) =>
-        new BackendError({
-          reason: error.reason === "Timeout" ? "Timeout" : "Transport",
-          backend: name,
-          message: error.message,
-          cause: error
-        })
-    })
+    return guarded(req.deadline, () => call(req, url))
   }
 }

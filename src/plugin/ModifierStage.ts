@@ -43,30 +43,14 @@ export const make = (modifiers: ReadonlyArray<Resolved>, budgetMs: number): Midd
   const requests: Array<RequestStep> = []
   const responses: Array<ResponseStep> = []
   for (const { config, plugin } of modifiers) {
-    const { name } = plugin
+    const guarded = Budget.guard({ plugin: plugin.name, budgetMs, isExpected: isModifierError, onError: toModifierError })
     if (plugin.request !== undefined) {
       const request = plugin.request.bind(plugin)
-      requests.push((req) =>
-        Budget.guard({
-          plugin: name,
-          ms: () => Math.min(budgetMs, req.deadline - Date.now()),
-          run: () => request(req, config),
-          isExpected: isModifierError,
-          onError: toModifierError
-        })
-      )
+      requests.push((req) => guarded(req.deadline, () => request(req, config)))
     }
     if (plugin.response !== undefined) {
       const response = plugin.response.bind(plugin)
-      responses.push((res, req) =>
-        Budget.guard({
-          plugin: name,
-          ms: () => Math.min(budgetMs, req.deadline - Date.now()),
-          run: () => response(res, req, config),
-          isExpected: isModifierError,
-          onError: toModifierError
-        })
-      )
+      responses.push((res, req) => guarded(req.deadline, () => response(res, req, config)))
     }
   }
   if (requests.length === 0 && responses.length === 0) return identity
