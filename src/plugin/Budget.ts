@@ -12,6 +12,7 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Deadline from "../proxy/Deadline.ts"
 import { PluginError } from "./Plugin.ts"
 
 /** The budget used when neither the namespace nor the caller gives one. */
@@ -46,8 +47,6 @@ export const log = (error: PluginError, cause: Cause.Cause<unknown> | undefined 
     Effect.annotateLogs({ plugin: error.plugin, reason: error.reason })
   )
 
-const MAX_TIMER = 2 ** 31 - 1 // a longer native timer fires at once
-
 /**
  * `effect` bounded by `ms` milliseconds: it runs in one child fiber (started at once, so an
  * answer that is there without waiting costs no timer) and one native timer interrupts it and
@@ -73,7 +72,7 @@ export const within = <A, E, R, B, E2>(
         stop()
         fiber.interruptUnsafe()
         resume(onTimeout())
-      }, Math.min(ms, MAX_TIMER))
+      }, Deadline.timerDelay(ms))
       const stop = fiber.addObserver((exit) => {
         clearTimeout(timer)
         resume(exit)

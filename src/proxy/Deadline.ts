@@ -17,3 +17,9 @@ export const make = (backend: BackendConfig): Proxy.Middleware => {
   const ms = Duration.toMillis(timeout)
   return (next) => (req) => Effect.suspend(() => next({ ...req, deadline: Math.min(req.deadline, Date.now() + ms) }))
 }
+
+/** The longest delay of a native timer; a longer one fires at once. */
+const MAX_TIMER = 2 ** 31 - 1
+
+/** `ms` as a native timer's delay: at least 1, at most the longest one (a later deadline is capped). */
+export const timerDelay = (ms: number): number => Math.max(1, Math.min(ms, MAX_TIMER))

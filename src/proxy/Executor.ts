@@ -19,6 +19,9 @@ import { BackendError, type BackendErrorReason } from "./ProxyError.ts"
 import type { TransportOptions } from "./Transport.ts"
 import * as BackendName from "./BackendName.ts"
 import * as BodyStream from "./BodyStream.ts"
+import * as Deadline from "./Deadline.ts"
+import * as Dispatch from "./Dispatch.ts"
+import { firstHeader } from "./Dispatch.ts"
 
 /** What the executor hands to the status handler and the decoder. */
 export interface RawResponse {
@@ -42,9 +45,6 @@ const contentHeaders: ReadonlySet<string> = new Set(["content-type", "content-le
 
 const MAX_REDIRECTS = 10
 
-/** The longest native timer (a longer one fires at once); a deadline further away is re-checked by nothing else, so it is capped. */
-const MAX_TIMER = 2 ** 31 - 1
-
 /** Options of one backend's executor, resolved when the pipe is built. */
 export interface ExecutorOptions {
   /** `METHOD url_pattern`, for errors. */
@@ -67,6 +67,11 @@ export const optionsFor = (backend: BackendConfig, service: GatewayConfig, trans
 })
 
 type Outcome = { readonly _tag: "ok"; readonly value: RawResponse } | { readonly _tag: "err"; readonly reason: BackendErrorReason; readonly message: string; readonly cause?: unknown }
+
+const ok = (status: number, headers: IncomingHttpHeaders, body: Uint8Array | undefined, stream: Readable | undefined): Outcome => ({
+  _tag: "ok",
+  value: { status, headers, body, stream }
+})
 
 const fail = (reason: BackendErrorReason, message: string, cause?: unknown): Outcome => ({ _tag: "err", reason, message, cause })
 
@@ -127,11 +132,6 @@ const stripHeaders = (headers: Array<string>, drop: (lower: string) => boolean):
   return out
 }
 
-const firstHeader = (h: IncomingHttpHeaders, name: string): string | undefined => {
-  const v = h[name]
-  return Array.isArray(v) ? v[0] : v
-}
-
 const inflate = (body: Uint8Array, encoding: string, limit: number): Promise<Uint8Array> =>
   new Promise((resolve, reject) => {
     const done = (err: Error | null, out: Buffer) => (err === null ? resolve(out) : reject(err))
@@ -139,179 +139,6 @@ const inflate = (body: Uint8Array, encoding: string, limit: number): Promise<Uin
     if (encoding === "deflate") Zlib.inflate(body, opts, done)
     else Zlib.gunzip(body, opts, done)
   })
-
-const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308
-
-/**
- * Cancels one backend call: the deadline timer and interruption both fire it. Calls go through
- * undici's `dispatch` (no promise, no `AbortSignal` listener — the cheapest undici API) and are
- * aborted through their controller.
- */
-class Cancel {
-  fired = false
-  controller: Dispatcher.DispatchController | undefined = undefined
-  fire(): void {
-    if (this.fired) return
-    this.fired = true
-    this.controller?.abort(abortError)
-  }
-  attach(controller: Dispatcher.DispatchController): void {
-    this.controller = controller
-    if (this.fired) controller.abort(abortError)
-  }
-}
-
-const abortError = Object.assign(new Error("request aborted"), { code: "UND_ERR_ABORTED", name: "AbortError" })
-
-interface Buffered {
-  readonly statusCode: number
-  readonly headers: IncomingHttpHeaders
-  readonly body: Buffer
-}
-
-/** Dispatches; a synchronous throw (invalid options) is reported like any failure, in a microtask. */
-const send = (dispatcher: Agent, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, failed: (error: unknown) => void): void => {
-  try {
-    dispatcher.dispatch(opts, handler)
-  } catch (error) {
-    queueMicrotask(() => failed(error))
-  }
-}
-
-/** A redirect body read before following is at most this long (Go's client reads 2 KiB). */
-const REDIRECT_BODY = 2 * 1024
-
-/**
- * `true` for a redirect to follow whose body is not announced as short: it is not read — the call
- * is aborted (its connection closed) and the redirect followed at once, so a long or endless body
- * cannot hold the redirect until the deadline.
- */
-const dropsBody = (status: number, headers: IncomingHttpHeaders): boolean =>
-  isRedirect(status) && firstHeader(headers, "location") !== undefined &&
-  !(Number(firstHeader(headers, "content-length")) <= REDIRECT_BODY)
-
-const noBody = Buffer.alloc(0)
-
-/** The received chunks as one buffer (the only chunk as is). */
-const joined = (chunks: ReadonlyArray<Buffer>, size: number): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
-
-/**
- * One buffered exchange through `dispatch`: status, headers and the whole body, handed to `done`
- * (or the failure to `failed`) in a microtask — never inside undici's parser callback, where the
- * request's continuation (which may call another backend) would run re-entrantly.
- */
-const dispatchBuffered = (
-  dispatcher: Agent,
-  opts: Dispatcher.DispatchOptions,
-  cancel: Cancel,
-  done: (response: Buffered) => void,
-  failed: (error: unknown) => void
-): void => {
-  let statusCode = 0
-  let headers: IncomingHttpHeaders = {}
-  const chunks: Array<Buffer> = []
-  let size = 0
-  let left = false // handed on before the end: a redirect whose body is dropped
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart: (controller) => cancel.attach(controller),
-    onResponseStart: (controller, status, responseHeaders) => {
-      if (status < 200) return // an interim answer (100, 103): the final one follows
-      statusCode = status
-      headers = responseHeaders
-      if (dropsBody(status, responseHeaders)) {
-        left = true
-        controller.abort(abortError)
-        queueMicrotask(() => done({ statusCode, headers, body: noBody }))
-      }
-    },
-    onResponseData: (_controller, chunk) => {
-      if (left) return
-      chunks.push(chunk)
-      size += chunk.length
-    },
-    onResponseEnd: () => {
-      if (left) return
-      const response: Buffered = { statusCode, headers, body: joined(chunks, size) }
-      queueMicrotask(() => done(response))
-    },
-    onResponseError: (_controller, error) => {
-      if (!left) queueMicrotask(() => failed(error))
-    }
-  }
-  send(dispatcher, opts, handler, failed)
-}
-
-interface Streamed {
-  readonly statusCode: number
-  readonly headers: IncomingHttpHeaders
-  /** `undefined` for a redirect (its body is dropped). */
-  readonly body: Readable | undefined
-}
-
-/**
- * One streamed (`no-op`) exchange through `dispatch`. `done` gets the head and the body stream
- * (`BodyStream.Live`) as soon as the head arrives, or a `BodyStream.Whole` at the end when the
- * head announced at most `SMALL_BODY` bytes (not for HEAD, 204 or 304); a redirect's body is read
- * when it is short, else dropped with its connection.
- */
-const dispatchStreamed = (
-  dispatcher: Agent,
-  opts: Dispatcher.DispatchOptions,
-  cancel: Cancel,
-  done: (response: Streamed) => void,
-  failed: (error: unknown) => void
-): void => {
-  let statusCode = 0
-  let headers: IncomingHttpHeaders = {}
-  let live: BodyStream.Live | undefined
-  let whole = false
-  const chunks: Array<Buffer> = []
-  let size = 0
-  let left = false // handed on before the end: a redirect whose body is dropped
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart: (controller) => cancel.attach(controller),
-    onResponseStart: (controller, status, responseHeaders) => {
-      if (status < 200) return // an interim answer (100, 103): the final one follows
-      statusCode = status
-      headers = responseHeaders
-      if (dropsBody(status, responseHeaders)) {
-        left = true
-        controller.abort(abortError)
-        queueMicrotask(() => done({ statusCode, headers, body: undefined }))
-        return
-      }
-      if (isRedirect(status) && firstHeader(responseHeaders, "location") !== undefined) return
-      const length = Number(firstHeader(responseHeaders, "content-length"))
-      whole = length > 0 && length <= BodyStream.SMALL_BODY && opts.method !== "HEAD" && status !== 204 && status !== 304
-      if (whole) return
-      const body = new BodyStream.Live(controller, abortError)
-      body.on("error", () => undefined) // a broken stream is the consumer's concern, never an unhandled error
-      live = body
-      queueMicrotask(() => done({ statusCode, headers, body }))
-    },
-    onResponseData: (_controller, chunk) => {
-      if (live !== undefined) live.chunk(chunk)
-      else if (whole) {
-        chunks.push(chunk)
-        size += chunk.length
-      }
-    },
-    onResponseEnd: () => {
-      if (left) return
-      if (live !== undefined) return live.end()
-      const body = whole ? new BodyStream.Whole(joined(chunks, size)) : undefined
-      queueMicrotask(() => done({ statusCode, headers, body }))
-    },
-    onResponseError: (_controller, error) => {
-      if (left) return
-      if (live !== undefined) live.destroy(error)
-      // a body read whole broke after some bytes: answered as a stream that breaks, like any other
-      else if (whole && chunks.length > 0) queueMicrotask(() => done({ statusCode, headers, body: BodyStream.broken(chunks, error) }))
-      else queueMicrotask(() => failed(error))
-    }
-  }
-  send(dispatcher, opts, handler, failed)
-}
 
 /**
  * Builds the executor of one backend over the shared dispatcher.
@@ -321,7 +148,7 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
   const reset = !options.keepAlive
   return (req) =>
     Effect.callback<RawResponse, BackendError>((resume) => {
-      const cancel = new Cancel()
+      const cancel = new Dispatch.Cancel()
       let timedOut = false
       let finished = false
       const remaining = req.deadline - Date.now()
@@ -330,7 +157,7 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         // still queued for a connection (none free, or connecting): time out now, the queued call is aborted when it starts
         if (cancel.controller === undefined) settle(fail("Timeout", "the request deadline passed before a connection was free"))
         cancel.fire()
-      }, Math.max(1, Math.min(remaining, MAX_TIMER)))
+      }, Deadline.timerDelay(remaining))
       const settle = (o: Outcome) => {
         if (finished) return
         finished = true
@@ -357,37 +184,25 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         cancel.fire()
       })
 
-      /** Sends one hop through `dispatch`: buffered, or streamed for `no-op`. */
+      /** Sends one hop: buffered, or streamed for `no-op`. */
       function start(url: string, method: string, headers: Array<string>, body: Uint8Array | undefined, hops: number): void {
         const [origin, path] = splitUrl(url)
         const withBody = body !== undefined && body.byteLength > 0
         const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
         if (withBody) opts.body = body
         cancel.controller = undefined // set again when this hop starts
-        if (!buffer) {
-          dispatchStreamed(dispatcher, opts, cancel, (r) => {
-            if (finished) return void r.body?.destroy()
-            if (r.body === undefined) {
-              return follow(url, origin, method, headers, body, hops, r.statusCode, firstHeader(r.headers, "location") ?? "")
-            }
-            if (r.body instanceof BodyStream.Live) r.body.once("close", () => clearTimeout(timer))
-            else clearTimeout(timer)
-            settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: undefined, stream: r.body } })
-          }, failed)
-          return
-        }
-        dispatchBuffered(dispatcher, opts, cancel, (r) => {
-          if (finished) return
-          const location = isRedirect(r.statusCode) ? firstHeader(r.headers, "location") : undefined
-          if (location !== undefined) return follow(url, origin, method, headers, body, hops, r.statusCode, location)
-          clearTimeout(timer)
+        Dispatch.exchange(dispatcher, opts, cancel, !buffer, (r) => {
+          if (finished) return void (r.body !== undefined && !Buffer.isBuffer(r.body) && r.body.destroy())
+          if (r.body === undefined) {
+            return follow(url, origin, method, headers, body, hops, r.statusCode, firstHeader(r.headers, "location") ?? "")
+          }
+          if (r.body instanceof BodyStream.Live) r.body.once("close", () => clearTimeout(timer))
+          else clearTimeout(timer)
+          if (!Buffer.isBuffer(r.body)) return settle(ok(r.statusCode, r.headers, undefined, r.body))
           const encoding = firstHeader(r.headers, "content-encoding")?.trim().toLowerCase()
           if (encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate") {
-            inflate(r.body, encoding, maxResponseSize).then(
-              (decoded) => settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: decoded, stream: undefined } }),
-              failed
-            )
-          } else settle({ _tag: "ok", value: { status: r.statusCode, headers: r.headers, body: r.body, stream: undefined } })
+            inflate(r.body, encoding, maxResponseSize).then((decoded) => settle(ok(r.statusCode, r.headers, decoded, undefined)), failed)
+          } else settle(ok(r.statusCode, r.headers, r.body, undefined))
         }, failed)
       }
 
