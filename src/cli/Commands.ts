@@ -46,7 +46,7 @@ const run = Command.make(
     )
   },
   Effect.fnUntraced(function*({ config: file, debug, port, workers }) {
-    const { config, warnings } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
+    const { config, warnings, notices } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
     const logging = Logging.layer(config.extra_config["telemetry/logging"], debug)
     const count = Option.getOrElse(workers, Cluster.defaultWorkers)
     if (count > 1 && !Cluster.isWorker()) {
@@ -57,6 +57,7 @@ const run = Command.make(
       )
     }
     const program = Effect.gen(function*() {
+      for (const n of notices) yield* Effect.logInfo(`config ${n.path}: ${n.message}`)
       for (const w of warnings) yield* Effect.logWarning(`config ${w.path}: ${w.message}`)
       const serving = Gateway.layer(config, { debug }).pipe(
         Layer.provideMerge(Gateway.nodeServer(config, { port: Option.getOrUndefined(port) }))
@@ -77,12 +78,15 @@ const check = Command.make(
   "check",
   { config: configFlag },
   Effect.fnUntraced(function*({ config: file }) {
-    const { config, warnings } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
+    const { config, warnings, notices } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
     // Plugin settings are part of the config: load the plugins and decode every configured use.
     const registry = yield* Effect.catchTag(Registry.make({ folder: config.plugin }), "ConfigError", reportConfigError)
     const pluginIssues = Plugins.useIssues(config, registry)
     if (pluginIssues.length > 0) return yield* reportConfigError(new ConfigError({ issues: pluginIssues }))
     yield* Console.log(`Syntax OK! ${config.endpoints.length} endpoint(s)`)
+    if (notices.length > 0) {
+      yield* Console.log(`${notices.length} note(s):\n${notices.map((n) => `  INFO ${n.path}: ${n.message}`).join("\n")}`)
+    }
     if (warnings.length > 0) {
       yield* Console.log(
         `${warnings.length} warning(s), not implemented by Sluice yet or ignored:\n${

@@ -24,6 +24,7 @@ import * as JsonPath from "./JsonPath.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import * as JsonText from "./JsonText.ts"
 import type * as Model from "./Model.ts"
+import * as Protections from "./Protections.ts"
 import * as Rules from "./Rules.ts"
 import * as SchemaIssues from "./SchemaIssues.ts"
 import * as ServiceSchema from "./ServiceSchema.ts"
@@ -41,6 +42,8 @@ import * as Shape from "./Shape.ts"
 export interface Decoded {
   readonly config: Model.GatewayConfig
   readonly warnings: ReadonlyArray<ConfigWarning>
+  /** INFO findings, e.g. a legacy namespace name and the current name it is read as. */
+  readonly notices: ReadonlyArray<ConfigWarning>
 }
 
 const decodeService = SchemaIssues.decode(ServiceSchema.ServiceHead)
@@ -82,10 +85,11 @@ export const decodeResult = (input: unknown): DecodeResult => {
     const message = `expected a JSON object (the KrakenD config), got ${got}`
     return { _tag: "Failure", issues: [{ path: JsonPath.root, message }] }
   }
-  const findings: Shape.Findings = { issues: [], warnings: [] }
+  const findings = Shape.findings(input)
   const versionIssues = Rules.version(input["version"])
   findings.issues.push(...versionIssues)
   const checked = Shape.check(input, ServiceSchema.shape, JsonPath.root, findings) as Record<string, unknown>
+  Shape.asyncAgents(input["async_agent"], JsonPath.key(JsonPath.root, "async_agent"), findings)
   if (versionIssues.length > 0) checked["version"] = 3
 
   const service = decodeService(checked, JsonPath.root)
@@ -132,10 +136,14 @@ export const decodeResult = (input: unknown): DecodeResult => {
     if (endpoint !== undefined) located.push({ path, endpoint })
   })
   findings.issues.push(...Rules.duplicates(located), ...Rules.collisions(located))
+  findings.warnings.push(...Protections.unusedCompat(findings.compat))
 
-  if (findings.issues.length > 0 || !("value" in service)) return { _tag: "Failure", issues: findings.issues }
-  const config = Defaults.service(service.value, located.map((l) => l.endpoint))
-  return { _tag: "Success", decoded: { config, warnings: findings.warnings } }
+  // Paths keep the spelling the user wrote (a legacy namespace name is renamed before decoding).
+  const spell = <A extends ConfigIssue>(found: ReadonlyArray<A>) =>
+    found.map((f) => ({ ...f, path: Shape.spelled(findings, f.path) }))
+  if (findings.issues.length > 0 || !("value" in service)) return { _tag: "Failure", issues: spell(findings.issues) }
+  const config = Defaults.service(service.value, located.map((l) => l.endpoint), findings)
+  return { _tag: "Success", decoded: { config, warnings: spell(findings.warnings), notices: findings.notices } }
 }
 
 /**

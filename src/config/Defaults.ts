@@ -100,8 +100,8 @@ const backend = (
         body_from: sluice.body_from,
         response_headers: sluice.response_headers === undefined ? undefined : canonicalHeaders(sluice.response_headers)
       },
-      ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path),
-      ...PluginNamespace.field("plugin/http-client", raw.extra_config["plugin/http-client"], path)
+      ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings),
+      ...PluginNamespace.field("plugin/http-client", raw.extra_config["plugin/http-client"], path, findings)
     }
   }
 }
@@ -164,7 +164,7 @@ export const endpoint = (
       ...(raw.extra_config["sluice/endpoint"] === undefined ? {} : { "sluice/endpoint": raw.extra_config["sluice/endpoint"] }),
       ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
       ...(raw.extra_config["qos/ratelimit/router"] === undefined ? {} : { "qos/ratelimit/router": raw.extra_config["qos/ratelimit/router"] }),
-      ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path)
+      ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }
   }
   const timeoutAt = raw.timeout === undefined ? "$.timeout" : JsonPath.key(path, "timeout")
@@ -191,7 +191,8 @@ export const inherited = (service: ServiceSchema.ServiceHead): Inherited => ({
 /** The model of the service, given its endpoints. */
 export const service = (
   raw: ServiceSchema.ServiceHead,
-  endpoints: ReadonlyArray<Model.EndpointConfig>
+  endpoints: ReadonlyArray<Model.EndpointConfig>,
+  findings: Shape.Findings
 ): Model.GatewayConfig => ({
   version: 3,
   name: raw.name,
@@ -224,6 +225,6 @@ export const service = (
     ...(raw.extra_config["sluice/server"] === undefined ? {} : { "sluice/server": raw.extra_config["sluice/server"] }),
     ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
     ...(raw.extra_config["security/cors"] === undefined ? {} : { "security/cors": raw.extra_config["security/cors"] }),
-    ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root)
+    ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root, findings)
   }
 })

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Aliases from "./Aliases.ts"
 import * as Namespaces from "./Namespaces.ts"
 import * as ServiceSchema from "./ServiceSchema.ts"
 
@@ -14,6 +15,10 @@ type Node = Record<string, unknown>
 const isNode = (u: unknown): u is Node => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const IGNORED = { description: "KrakenD setting accepted but not implemented by Sluice yet; ignored with a warning" }
+const GUARDED = {
+  description:
+    "KrakenD setting that protects traffic, not implemented by Sluice yet: a start error (fail closed) unless listed in extra_config[\"sluice/compat\"].ignore"
+}
 const COMMENT = { "^@": { description: "Comment key (e.g. \"@comment\"); ignored" } }
 
 /** Adds `@` comment keys to every closed object schema. */
@@ -37,7 +42,14 @@ const addIgnored = (def: unknown, keys: ReadonlyArray<string>): void => {
 const openNamespaces = (def: unknown): void => {
   if (!isNode(def)) return
   def["additionalProperties"] = {
-    description: "A KrakenD namespace Sluice does not implement yet: accepted and ignored with a warning"
+    description:
+      "A KrakenD namespace Sluice does not implement yet: ignored with a warning, unless it protects traffic (auth/*, security/*, validation/*, modifier/lua-*, qos/ratelimit/*): then a start error (fail closed)"
+  }
+  // KrakenD's legacy names (KRAKEND-SEMANTICS.md §9) mean what their current names mean.
+  const properties = def["properties"]
+  if (!isNode(properties)) return
+  for (const [name, property] of Object.entries(properties)) {
+    for (const legacy of Aliases.spellings(name)) properties[legacy] = property
   }
 }
 
@@ -46,18 +58,11 @@ export const make = (): Record<string, unknown> => {
   const document = Schema.toJsonSchemaDocument(ServiceSchema.Service, { onExcessProperty: "error" })
   const defs = structuredClone(document.definitions) as Node
   addIgnored(defs["Gateway"], ServiceSchema.unimplemented)
+  const gateway = defs["Gateway"]
+  if (isNode(gateway) && isNode(gateway["properties"])) for (const key of ServiceSchema.guarded) gateway["properties"][key] = GUARDED
   for (const [identifier, keys] of Object.entries(Namespaces.unimplementedKeys)) addIgnored(defs[identifier], keys)
   for (const identifier of ["ServiceExtraConfig", "EndpointExtraConfig", "BackendExtraConfig"]) {
     openNamespaces(defs[identifier])
-  }
-  const backendExtra = defs["BackendExtraConfig"]
-  if (isNode(backendExtra) && isNode(backendExtra["properties"])) {
-    backendExtra["properties"]["proxy"] = {
-      type: "object",
-      description: "Backend proxy options: accepted, not implemented by Sluice yet",
-      properties: { flatmap_filter: IGNORED, shadow: IGNORED, shadow_timeout: IGNORED },
-      additionalProperties: false
-    }
   }
   const { Gateway: root, ...rest } = defs
   const schema: Record<string, unknown> = {

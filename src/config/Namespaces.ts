@@ -2,7 +2,9 @@
  * The `extra_config` namespaces Sluice implements, per level, each with its own Schema. This is
  * the one list to extend when a namespace gets implemented: add its Schema to the level's
  * struct and its shape (typo check, accepted-but-ignored keys) to the level's shape.
- * Namespaces not listed here are accepted with a warning and dropped.
+ * Namespaces not listed here are accepted with a warning and dropped, except the ones that
+ * protect traffic: those stop the start (`Protections.ts`, the fail-closed list). Legacy
+ * spellings are renamed before any of this (`Aliases.ts`).
  *
  * @since 0.1.0
  */
@@ -169,12 +171,25 @@ export const CorsSchema = Schema.Struct({
     : undefined
 )).annotate({ identifier: "Cors", description: "CORS (extra_config[\"security/cors\"]); preflights are answered 204" })
 
+/**
+ * Service `sluice/compat` (Sluice only): the fail-closed escape hatch. Read by the key check
+ * (`Protections.ts`) before anything else; not part of the model.
+ */
+export const SluiceCompat = Schema.Struct({
+  ignore: Fields.withDefault(
+    Fields.Strings,
+    [],
+    "Protections Sluice does not implement (auth/*, security/*, validation/*, modifier/lua-*, qos/ratelimit/* namespaces, tls, client_tls) to run without anyway: each ignored use is logged as a warning"
+  )
+}).annotate({ identifier: "SluiceCompat", description: "Sluice compatibility options (extra_config[\"sluice/compat\"])" })
+
 /** Implemented service namespaces. */
 export const ServiceExtraConfig = Schema.Struct({
   router: Fields.withDefault(Router, {}, "Router options"),
   "telemetry/logging": Schema.optionalKey(Logging),
   "sluice/errors": Schema.optionalKey(SluiceErrors),
   "sluice/server": Schema.optionalKey(SluiceServer),
+  "sluice/compat": Schema.optionalKey(SluiceCompat),
   "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" })),
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
   "security/cors": Schema.optionalKey(CorsSchema)
@@ -229,12 +244,13 @@ export const droppedNamespaces = {
 /** Shape of the service `extra_config`. */
 export const serviceShape: Shape.Shape = {
   keys: Object.keys(ServiceExtraConfig.fields),
-  namespaces: true,
+  namespaces: "service",
   objects: {
     router: Shape.of(Router, { unimplemented: unimplementedKeys["Router"]!, objects: { error_body: { keys: ["404", "405"] } } }),
     "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! }),
     "sluice/errors": Shape.of(SluiceErrors),
     "sluice/server": Shape.of(SluiceServer),
+    "sluice/compat": Shape.of(SluiceCompat),
     "security/bot-detector": Shape.of(BotDetectorSchema),
     "security/cors": Shape.of(CorsSchema)
   }
@@ -243,7 +259,7 @@ export const serviceShape: Shape.Shape = {
 /** Shape of an endpoint `extra_config`. */
 export const endpointShape: Shape.Shape = {
   keys: Object.keys(EndpointExtraConfig.fields),
-  namespaces: true,
+  namespaces: "endpoint",
   objects: {
     proxy: Shape.of(EndpointProxy, {
       unimplemented: unimplementedKeys["EndpointProxy"]!,
@@ -259,7 +275,7 @@ export const endpointShape: Shape.Shape = {
 /** Shape of a backend `extra_config`. */
 export const backendShape: Shape.Shape = {
   keys: [...Object.keys(BackendExtraConfig.fields), ...droppedNamespaces.backend],
-  namespaces: true,
+  namespaces: "backend",
   objects: {
     "backend/http": Shape.of(BackendHttp),
     proxy: Shape.of(BackendProxy, { arrays: { flatmap_filter: Shape.of(FlatmapOperation) } }),

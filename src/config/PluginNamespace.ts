@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema"
 import * as GoDuration from "./GoDuration.ts"
 import * as JsonPath from "./JsonPath.ts"
 import type { PluginNamespace } from "./Model.ts"
+import * as Shape from "./Shape.ts"
 
 const isolate = Schema.optionalKey(
   Schema.Boolean.annotate({
@@ -58,8 +59,16 @@ export const One = Schema.StructWithRest(
 /** The decoded frame of a namespace. */
 export type Raw = typeof Many.Type | typeof One.Type
 
-/** The model of a decoded namespace at `levelPath` (e.g. `$.endpoints[0]`), or `undefined`. */
-export const toModel = (raw: Raw | undefined, levelPath: string, namespace: string): PluginNamespace | undefined => {
+/**
+ * The model of a decoded namespace at `levelPath` (e.g. `$.endpoints[0]`), or `undefined`;
+ * `spell` gives its path as the user wrote it (a legacy name kept).
+ */
+export const toModel = (
+  raw: Raw | undefined,
+  levelPath: string,
+  namespace: string,
+  spell: (path: string) => string = (path) => path
+): PluginNamespace | undefined => {
   if (raw === undefined) return undefined
   const { budget: b, isolate: i, isolate_memory_mb: mb, name, ...rest } = raw as typeof Many.Type
   return {
@@ -68,7 +77,7 @@ export const toModel = (raw: Raw | undefined, levelPath: string, namespace: stri
     budget: b,
     isolate: i,
     isolateMemoryMb: mb,
-    path: JsonPath.key(JsonPath.key(levelPath, "extra_config"), namespace)
+    path: spell(JsonPath.key(JsonPath.key(levelPath, "extra_config"), namespace))
   }
 }
 
@@ -76,8 +85,9 @@ export const toModel = (raw: Raw | undefined, levelPath: string, namespace: stri
 export const field = <K extends string>(
   namespace: K,
   raw: Raw | undefined,
-  levelPath: string
+  levelPath: string,
+  findings: Shape.Findings
 ): { readonly [P in K]?: PluginNamespace } => {
-  const model = toModel(raw, levelPath, namespace)
+  const model = toModel(raw, levelPath, namespace, (path) => Shape.spelled(findings, path))
   return (model === undefined ? {} : { [namespace]: model }) as { readonly [P in K]?: PluginNamespace }
 }

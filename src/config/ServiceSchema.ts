@@ -69,8 +69,6 @@ export const unimplemented: ReadonlyArray<string> = [
   "dialer_fallback_delay",
   "max_idle_connections",
   "expect_continue_timeout",
-  "tls",
-  "client_tls",
   "use_h2c",
   "sequential_start",
   "disable_rest",
@@ -79,9 +77,13 @@ export const unimplemented: ReadonlyArray<string> = [
   "allow_insecure_connections"
 ]
 
+/** KrakenD root keys that protect traffic: a start error while Sluice does not implement them. */
+export const guarded: ReadonlyArray<string> = ["tls", "client_tls"]
+
 /** Shape of the root object (for the key check). */
 export const shape: Shape.Shape = Shape.of(Service, {
   unimplemented,
+  guarded,
   arrays: { endpoints: EndpointSchema.shape },
   objects: { extra_config: Namespaces.serviceShape, plugin: Shape.of(Plugin) }
 })

@@ -3,7 +3,9 @@
  * object and:
  * - drops `@`-prefixed keys (`"@comment"`) at every level;
  * - drops KrakenD keys Sluice does not implement yet, with a warning;
- * - drops `extra_config` namespaces Sluice does not implement, with a warning;
+ * - renames legacy namespace names to their current ones (`Aliases.ts`);
+ * - drops `extra_config` namespaces Sluice does not implement, with a warning, unless they
+ *   protect traffic: those stop the start (`Protections.ts`, fail closed);
  * - reports unknown keys as errors with a did-you-mean, and v2 keys with a specific hint.
  *
  * What is left holds only keys that the Schemas know, so Schema decoding with
@@ -12,7 +14,9 @@
  * @since 0.1.0
  */
 import type { ConfigIssue, ConfigWarning } from "./ConfigError.ts"
+import * as Aliases from "./Aliases.ts"
 import * as JsonPath from "./JsonPath.ts"
+import * as Protections from "./Protections.ts"
 import * as Suggest from "./Suggest.ts"
 
 /** What an object of the config may contain. */
@@ -27,27 +31,55 @@ export interface Shape {
   readonly objects?: Readonly<Record<string, Shape>>
   /** Keys holding an array of objects, and their shape. */
   readonly arrays?: Readonly<Record<string, Shape>>
-  /** An `extra_config` object: `keys` are the implemented namespaces; others get a warning. */
-  readonly namespaces?: boolean
+  /**
+   * An `extra_config` object at this level: `keys` are the implemented namespaces; legacy names
+   * are renamed, others get a warning, or a start error when they protect traffic.
+   */
+  readonly namespaces?: Protections.Level
+  /** Keys that protect traffic and are not implemented: a start error (`Protections.ts`). */
+  readonly guarded?: ReadonlyArray<string>
   /** Checked for typos, then removed from its parent (the Schema does not decode it). */
   readonly dropped?: boolean
 }
 
 /** Issues and warnings collected while checking. */
-export interface Findings {
+export interface Findings extends Protections.Sink {
   readonly issues: Array<ConfigIssue>
   readonly warnings: Array<ConfigWarning>
+  /** INFO findings: legacy names and what they now read as. */
+  readonly notices: Array<ConfigWarning>
+  /** Path with a namespace's current name → the path as the user wrote it. */
+  readonly renames: Map<string, string>
+}
+
+/** Empty findings, with the `sluice/compat` escape hatch read from the raw config. */
+export const findings = (root: unknown): Findings => {
+  const issues: Array<ConfigIssue> = []
+  return { issues, warnings: [], notices: [], renames: new Map(), compat: Protections.readCompat(root, issues) }
+}
+
+/** `path` spelled as the user wrote it (legacy namespace names kept). */
+export const spelled = (findings: Findings, path: string): string => {
+  for (const [current, written] of findings.renames) {
+    if (path === current) return written
+    if (path.startsWith(current) && (path[current.length] === "." || path[current.length] === "[")) {
+      return written + path.slice(current.length)
+    }
+  }
+  return path
 }
 
 /** The warning for a KrakenD key that Sluice accepts but ignores. */
 export const unimplementedMessage = (key: string): string =>
   `${key} is a KrakenD setting Sluice does not implement yet; ignored`
 
-/** The warning for an `extra_config` namespace that Sluice ignores. */
-export const namespaceMessage = (namespace: string, implemented: ReadonlyArray<string>): string =>
-  `namespace ${JSON.stringify(namespace)} is not implemented by Sluice yet; ignored${
-    Suggest.hint(namespace, implemented)
-  }`
+/** The warning for an `extra_config` namespace that Sluice ignores (a did-you-mean for an unknown one). */
+export const namespaceMessage = (namespace: string, candidates: ReadonlyArray<string>): string =>
+  Aliases.known.includes(namespace)
+    ? `namespace ${JSON.stringify(namespace)} is not implemented by Sluice yet; ignored`
+    : `namespace ${JSON.stringify(namespace)} is unknown; ignored${
+      Suggest.hint(namespace, candidates.filter((name) => name !== namespace))
+    }`
 
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
@@ -59,6 +91,7 @@ const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
  */
 export const check = (value: unknown, shape: Shape, path: string, findings: Findings): unknown => {
   if (!isObject(value)) return value
+  if (shape.namespaces !== undefined) return checkNamespaces(value, shape, shape.namespaces, path, findings)
   const out: Record<string, unknown> = {}
   for (const [key, item] of Object.entries(value)) {
     if (key.startsWith("@")) continue
@@ -77,20 +110,97 @@ export const check = (value: unknown, shape: Shape, path: string, findings: Find
       } else {
         out[key] = item
       }
-    } else if (shape.unimplemented?.includes(key) === true) {
+    } else if (shape.guarded?.includes(key) === true && Protections.unimplementedRoot(findings, key, item, at)) {
+      continue
+    } else if (shape.unimplemented?.includes(key) === true || shape.guarded?.includes(key) === true) {
       findings.warnings.push({ path: at, message: unimplementedMessage(key) })
     } else if (shape.hints !== undefined && Object.hasOwn(shape.hints, key)) {
       findings.issues.push({ path: at, message: shape.hints[key]! })
-    } else if (shape.namespaces === true) {
-      findings.warnings.push({ path: at, message: namespaceMessage(key, shape.keys) })
     } else {
+      const renamed = Aliases.retiredKey(key)
       findings.issues.push({
         path: at,
-        message: `unknown key${Suggest.hint(key, [...shape.keys, ...(shape.unimplemented ?? [])])}`
+        message: renamed !== undefined && shape.keys.includes(renamed)
+          ? `${key} is a KrakenD 1.x name that KrakenD 2 ignores; write ${JSON.stringify(renamed)}`
+          : `unknown key${Suggest.hint(key, [...shape.keys, ...(shape.unimplemented ?? [])])}`
       })
     }
   }
   return out
+}
+
+/** Checks one object of `value` (a key of a shape), when it has a shape of its own. */
+const checkKey = (shape: Shape, key: string, item: unknown, at: string, findings: Findings): unknown => {
+  const object = shape.objects !== undefined && Object.hasOwn(shape.objects, key) ? shape.objects[key] : undefined
+  return object === undefined ? item : check(item, object, at, findings)
+}
+
+/**
+ * An `extra_config` object: legacy names renamed (both spellings at once is an error), then
+ * each namespace checked by its shape, refused by the fail-closed rule, or dropped with a warning.
+ */
+const checkNamespaces = (
+  value: Readonly<Record<string, unknown>>,
+  shape: Shape,
+  level: Protections.Level,
+  path: string,
+  findings: Findings
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  const keys = Object.keys(value)
+  for (const [written, item] of Object.entries(value)) {
+    if (written.startsWith("@")) continue
+    const at = JsonPath.key(path, written)
+    const name = Aliases.current(written)
+    if (name !== written) {
+      if (keys.includes(name)) {
+        findings.issues.push({
+          path: at,
+          message: `${JSON.stringify(written)} is the legacy name of ${JSON.stringify(name)}, which is also set at ${
+            JsonPath.key(path, name)
+          }; KrakenD would silently keep one of them: keep one spelling`
+        })
+        continue
+      }
+      findings.notices.push({ path: at, message: `legacy name of ${JSON.stringify(name)}: read as ${JSON.stringify(name)}` })
+      findings.renames.set(JsonPath.key(path, name), at)
+    }
+    if (shape.keys.includes(name)) {
+      out[name] = checkKey(shape, name, item, at, findings)
+      continue
+    }
+    if (Protections.unimplementedNamespace(findings, name, item, at, level)) continue
+    const retired = Aliases.retired[written]
+    if (retired !== undefined) {
+      retiredNamespace(findings, written, retired, item, at, level)
+      continue
+    }
+    if (level === "async_agent") continue // the whole agent is already reported as not implemented
+    const miss = Protections.nearMissIssue(written, at)
+    if (miss !== undefined) findings.issues.push(miss)
+    else findings.warnings.push({ path: at, message: namespaceMessage(name, [...shape.keys, ...Aliases.known, ...Object.keys(Aliases.legacy)]) })
+  }
+  return out
+}
+
+/** A 1.x name KrakenD 2 no longer reads: a start error for a protection, else a warning; both with the 2.x spelling. */
+const retiredNamespace = (
+  findings: Findings,
+  written: string,
+  retired: Aliases.Retired,
+  item: unknown,
+  at: string,
+  level: Protections.Level
+): void => {
+  const hint = retired.current === undefined
+    ? `: ${retired.note ?? "dropped"}`
+    : `; the 2.x spelling is ${JSON.stringify({ [retired.current]: Aliases.renameKeys(item) })}`
+  const protecting = retired.current !== undefined && Protections.protects(retired.current, item) && level !== "async_agent"
+  const message = `${JSON.stringify(written)} is a KrakenD 1.x name that KrakenD 2 no longer reads${
+    protecting ? ` (${Protections.subject[level]})` : ""
+  }${hint}`
+  if (protecting) findings.issues.push({ path: at, message })
+  else findings.warnings.push({ path: at, message })
 }
 
 /** The shape of a Schema struct: its field names, plus the given options. */
@@ -98,3 +208,27 @@ export const of = (struct: { readonly fields: object }, options: Omit<Shape, "ke
   keys: Object.keys(struct.fields),
   ...options
 })
+
+const ASYNC: Shape = { keys: [], namespaces: "async_agent" }
+
+/**
+ * Async agents are not implemented (the root key is dropped with one warning), but their
+ * namespaces and their backends' are read like KrakenD's: legacy names noted, both spellings
+ * at one level refused.
+ */
+export const asyncAgents = (value: unknown, path: string, findings: Findings): void => {
+  if (!Array.isArray(value)) return
+  value.forEach((agent: unknown, i) => {
+    if (!isObject(agent)) return
+    const at = JsonPath.index(path, i)
+    check(agent["extra_config"], ASYNC, JsonPath.key(at, "extra_config"), findings)
+    const backends = agent["backend"]
+    if (Array.isArray(backends)) {
+      backends.forEach((backend: unknown, j) => {
+        if (isObject(backend)) {
+          check(backend["extra_config"], ASYNC, JsonPath.key(JsonPath.index(JsonPath.key(at, "backend"), j), "extra_config"), findings)
+        }
+      })
+    }
+  })
+}

@@ -1,0 +1,231 @@
+/**
+ * The fail-closed rule (`Protections.ts`): a protection Sluice does not implement where it is
+ * written stops the start with its JSON path; `sluice/compat.ignore` names each one to run
+ * without; everything else stays a warning.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Config from "../../src/config/Config.ts"
+import type { ConfigError } from "../../src/config/ConfigError.ts"
+
+const issuesOf = (input: unknown) => Effect.flip(Config.decode(input)).pipe(Effect.map((e: ConfigError) => e.issues))
+
+interface Levels {
+  readonly service?: Record<string, unknown>
+  readonly endpoint?: Record<string, unknown>
+  readonly backend?: Record<string, unknown>
+  readonly root?: Record<string, unknown>
+}
+
+const config = ({ backend = {}, endpoint = {}, root = {}, service = {} }: Levels) => ({
+  version: 3,
+  host: ["http://127.0.0.1:1"],
+  extra_config: service,
+  endpoints: [{ endpoint: "/a", extra_config: endpoint, backend: [{ url_pattern: "/b", extra_config: backend }] }],
+  ...root
+})
+
+const SERVICE = (ns: string) => `$.extra_config[${JSON.stringify(ns)}]`
+const ENDPOINT = (ns: string) => `$.endpoints[0].extra_config[${JSON.stringify(ns)}]`
+const BACKEND = (ns: string) => `$.endpoints[0].backend[0].extra_config[${JSON.stringify(ns)}]`
+
+describe("protections Sluice does not implement stop the start", () => {
+  const endpointLevel = [
+    "auth/validator",
+    "auth/signer",
+    "auth/api-keys",
+    "validation/cel",
+    "validation/json-schema",
+    "modifier/lua-endpoint",
+    "modifier/lua-proxy",
+    "qos/ratelimit/router/redis",
+    "security/policies"
+  ]
+  for (const ns of endpointLevel) {
+    it.effect(`endpoint ${ns}: an error at its path, the endpoint would be served without it`, () =>
+      Effect.gen(function*() {
+        const issues = yield* issuesOf(config({ endpoint: { [ns]: { some: "setting" } } }))
+        expect(issues).toHaveLength(1)
+        expect(issues[0]!.path).toBe(ENDPOINT(ns))
+        expect(issues[0]!.message).toContain("the endpoint would be served without it")
+        expect(issues[0]!.message).toContain("fail closed")
+        expect(issues[0]!.message).toContain(`list ${JSON.stringify(ns)} in $.extra_config["sluice/compat"].ignore`)
+      }))
+  }
+
+  for (const ns of ["security/http", "auth/revoker", "modifier/lua-endpoint", "qos/ratelimit/service/redis", "auth/api-keys"]) {
+    it.effect(`service ${ns}: an error, the gateway would serve every endpoint without it`, () =>
+      Effect.gen(function*() {
+        const issues = yield* issuesOf(config({ service: { [ns]: {} } }))
+        expect(issues.map((i) => i.path)).toEqual([SERVICE(ns)])
+        expect(issues[0]!.message).toContain("not implemented by Sluice yet: the gateway would serve every endpoint without it")
+      }))
+  }
+
+  for (const ns of ["modifier/lua-backend", "qos/ratelimit/proxy", "validation/cel", "auth/client-credentials"]) {
+    it.effect(`backend ${ns}: an error, the backend would be called without it`, () =>
+      Effect.gen(function*() {
+        const issues = yield* issuesOf(config({ backend: { [ns]: {} } }))
+        expect(issues.map((i) => i.path)).toEqual([BACKEND(ns)])
+        expect(issues[0]!.message).toContain("the backend would be called without it")
+      }))
+  }
+
+  it.effect("a protection at a level KrakenD does not read it at is refused too, naming where it belongs", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({
+        backend: { "auth/validator": { alg: "RS256" }, "security/bot-detector": { deny: ["x"] } },
+        service: { "validation/json-schema": { type: "object" } }
+      }))
+      expect(issues).toEqual([
+        {
+          path: SERVICE("validation/json-schema"),
+          message: expect.stringContaining("\"validation/json-schema\" is read at endpoint level only (KrakenD ignores it here too)")
+        },
+        {
+          path: BACKEND("auth/validator"),
+          message: expect.stringContaining("\"auth/validator\" is read at endpoint and service level only")
+        },
+        {
+          path: BACKEND("security/bot-detector"),
+          message: expect.stringContaining("\"security/bot-detector\" is read at service and endpoint level only")
+        }
+      ])
+    }))
+
+  it.effect("an unknown namespace under a protecting prefix is a protection too", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({ endpoint: { "auth/some-enterprise-thing": {} } }))
+      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("auth/some-enterprise-thing")])
+    }))
+
+  it.effect("root tls and client_tls are refused; tls disabled and a client_tls that only allows insecure connections are warnings", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({
+        root: { tls: { public_key: "cert.pem", private_key: "key.pem" }, client_tls: { ca_certs: ["ca.pem"] } }
+      }))
+      expect(issues).toEqual([
+        { path: "$.tls", message: expect.stringContaining("tls is not implemented by Sluice yet: the gateway would serve plain HTTP") },
+        { path: "$.client_tls", message: expect.stringContaining("client_tls is not implemented by Sluice yet") }
+      ])
+      const { warnings } = yield* Config.decode(config({
+        root: { tls: { disabled: true, public_key: "cert.pem" }, client_tls: { allow_insecure_connections: true } }
+      }))
+      expect(warnings.map((w) => w.path)).toEqual(["$.tls", "$.client_tls"])
+    }))
+
+  it.effect("a per-backend client_tls (backend/http/client) is refused; the namespace without it is a warning", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({ backend: { "backend/http/client": { client_tls: { ca_certs: ["ca.pem"] } } } }))
+      expect(issues).toEqual([{ path: BACKEND("backend/http/client"), message: expect.stringContaining("client_tls in \"backend/http/client\"") }])
+      expect(issues[0]!.message).toContain("list \"client_tls\" in")
+      const { warnings } = yield* Config.decode(config({ backend: { "backend/http/client": { send_body_on_redirect: true } } }))
+      expect(warnings.map((w) => w.path)).toEqual([BACKEND("backend/http/client")])
+    }))
+
+  it.effect("settings that do not restrict anyone stay warnings", () =>
+    Effect.gen(function*() {
+      const { warnings } = yield* Config.decode(config({
+        service: { "telemetry/opentelemetry": {}, "telemetry/metrics": {} },
+        endpoint: { "security/cors": { allow_origins: ["https://a.example"] }, "qos/http-cache": {} },
+        backend: { "qos/circuit-breaker": { max_errors: 1 }, "modifier/martian": {} }
+      }))
+      expect(warnings.map((w) => w.path)).toEqual([
+        SERVICE("telemetry/opentelemetry"),
+        SERVICE("telemetry/metrics"),
+        ENDPOINT("security/cors"),
+        ENDPOINT("qos/http-cache"),
+        BACKEND("qos/circuit-breaker"),
+        BACKEND("modifier/martian")
+      ])
+    }))
+
+  it.effect("every error is reported at once", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({
+        service: { "security/http": {} },
+        endpoint: { "auth/validator": {}, "modifier/lua-proxy": {} },
+        backend: { "modifier/lua-backend": {} },
+        root: { tls: {} }
+      }))
+      expect(issues.map((i) => i.path)).toEqual([
+        SERVICE("security/http"),
+        ENDPOINT("auth/validator"),
+        ENDPOINT("modifier/lua-proxy"),
+        BACKEND("modifier/lua-backend"),
+        "$.tls"
+      ])
+    }))
+})
+
+describe("sluice/compat.ignore", () => {
+  const compat = (ignore: ReadonlyArray<unknown>) => ({ "sluice/compat": { ignore } })
+
+  it.effect("runs without each listed protection, with one warning per ignored use", () =>
+    Effect.gen(function*() {
+      const input = config({
+        service: { ...compat(["auth/validator", "tls", "modifier/lua-backend"]) },
+        endpoint: { "auth/validator": { alg: "RS256" } },
+        backend: { "modifier/lua-backend": { pre: "x()" } },
+        root: { tls: { public_key: "a" } }
+      })
+      const decoded = yield* Config.decode({ ...input, endpoints: [input.endpoints[0], { ...input.endpoints[0], endpoint: "/b" }] })
+      const ignored = decoded.warnings.filter((w) => w.message.includes("IGNORED"))
+      expect(ignored.map((w) => w.path)).toEqual([
+        ENDPOINT("auth/validator"),
+        BACKEND("modifier/lua-backend"),
+        "$.endpoints[1].extra_config[\"auth/validator\"]",
+        "$.endpoints[1].backend[0].extra_config[\"modifier/lua-backend\"]",
+        "$.tls"
+      ])
+      expect(ignored[0]!.message).toContain("the endpoint would be served without it")
+      expect(ignored[0]!.message).toContain("$.extra_config[\"sluice/compat\"].ignore[0]")
+      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("auth/validator")
+    }))
+
+  it.effect("ignores only what it lists", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({
+        service: compat(["auth/validator"]),
+        endpoint: { "auth/validator": {}, "auth/signer": {} }
+      }))
+      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("auth/signer")])
+    }))
+
+  it.effect("accepts a legacy name and ignores both spellings' uses", () =>
+    Effect.gen(function*() {
+      const { warnings } = yield* Config.decode(config({
+        service: compat(["github.com/devopsfaith/krakend-jose/validator"]),
+        endpoint: { "auth/validator": {} }
+      }))
+      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("auth/validator")])
+    }))
+
+  it.effect("refuses entries that are not protections, and any global switch", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({ service: compat(["telemetry/metrics", "*", "auth/validatr"]) }))
+      expect(issues).toEqual([
+        { path: "$.extra_config[\"sluice/compat\"].ignore[0]", message: expect.stringContaining("\"telemetry/metrics\" is not a protection") },
+        { path: "$.extra_config[\"sluice/compat\"].ignore[1]", message: expect.stringContaining("\"*\" is not a protection") }
+      ])
+    }))
+
+  it.effect("an entry with no unimplemented use is a warning, and never turns off an implemented protection", () =>
+    Effect.gen(function*() {
+      const { config: decoded, warnings } = yield* Config.decode(config({
+        service: compat(["qos/ratelimit/router", "auth/validatr"]),
+        endpoint: { "qos/ratelimit/router": { max_rate: 5 } }
+      }))
+      expect(warnings).toEqual([
+        { path: "$.extra_config[\"sluice/compat\"].ignore[0]", message: expect.stringContaining("nothing to ignore (an implemented protection is always enforced)") },
+        { path: "$.extra_config[\"sluice/compat\"].ignore[1]", message: expect.stringContaining("nothing to ignore") }
+      ])
+      expect(decoded.endpoints[0]!.extra_config["qos/ratelimit/router"]?.max_rate).toBe(5)
+    }))
+
+  it.effect("checks the type of ignore", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({ service: { "sluice/compat": { ignore: "auth/validator" } } }))
+      expect(issues.map((i) => i.path)).toEqual(["$.extra_config[\"sluice/compat\"].ignore"])
+    }))
+})
