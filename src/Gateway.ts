@@ -22,6 +22,7 @@ import type { GatewayConfig } from "./config/Model.ts"
 import * as PluginInstall from "./plugin/Install.ts"
 import * as Factory from "./proxy/Factory.ts"
 import * as Transport from "./proxy/Transport.ts"
+import * as EndpointStack from "./router/EndpointStack.ts"
 import * as Router from "./router/Router.ts"
 import * as Cors from "./security/Cors.ts"
 import * as LoadShed from "./server/LoadShed.ts"
@@ -61,10 +62,14 @@ export const makeApp = (
     PluginInstall.install(
       config,
       options,
-      Effect.map(
-        Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
-        (proxies) => Router.make({ config, proxies, debug: options.debug ?? false })
-      )
+      Effect.suspend(() => {
+        const shared = EndpointStack.shared()
+        return Effect.zipWith(
+          Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
+          Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
+          (proxies, stages) => Router.make({ config, proxies, stages, debug: options.debug ?? false })
+        )
+      })
     ),
     // CORS wraps everything, handler plugins included (KrakenD: preflights never reach them).
     Cors.fromConfig(config)

@@ -175,9 +175,16 @@ const pidsOf = (proc: ChildProcess): Array<number> => {
   return pids
 }
 
-const wrk = (url: string, seconds: number, connections: number, pids: ReadonlyArray<number>, cpu: number | undefined) =>
+const wrk = (
+  url: string,
+  seconds: number,
+  connections: number,
+  pids: ReadonlyArray<number>,
+  cpu: number | undefined,
+  extra: ReadonlyArray<string> = []
+) =>
   new Promise<Sample>((resolve, reject) => {
-    const [c, argv] = pinned(cpu, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url])
+    const [c, argv] = pinned(cpu, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...extra, url])
     const ticks = cpuTicks(pids)
     const proc = spawn(c, argv)
     let out = ""
@@ -266,11 +273,49 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
   }
 }
 
+/** The 1-backend route behind an RS256 validator reading a local JWK set. */
+const sluiceJwtConfig = (backend: string, jwks: string) => ({
+  version: 3,
+  listen_ip: "127.0.0.1",
+  timeout: "2s",
+  host: [backend],
+  endpoints: [{
+    endpoint: "/proxy/{id}",
+    backend: [{ url_pattern: "/a/{id}" }],
+    extra_config: { "auth/validator": { alg: "RS256", jwk_local_path: jwks, roles: ["user"], propagate_claims: [["sub", "X-User"]] } }
+  }]
+})
+
+/**
+ * An RS256 key, its JWK set file, one token, and a wrk script that sends `count` distinct tokens
+ * in turn (more than a key set remembers, so every request pays a signature check).
+ */
+const jwtFixtures = async (dir: string, count: number) => {
+  const { SignJWT, exportJWK, generateKeyPair } = await import("jose")
+  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true })
+  const jwks = join(dir, "jwks.json")
+  writeFileSync(jwks, JSON.stringify({ keys: [{ ...await exportJWK(publicKey), kid: "bench", alg: "RS256" }] }))
+  const sign = (i: number) =>
+    new SignJWT({ sub: `user-${i}`, roles: ["user"] }).setProtectedHeader({ alg: "RS256", kid: "bench" }).setExpirationTime("2h").sign(privateKey)
+  const tokens = await Promise.all(Array.from({ length: count }, (_, i) => sign(i)))
+  const script = join(dir, "tokens.lua")
+  writeFileSync(script, `local tokens = {\n${tokens.map((t) => `"${t}"`).join(",\n")}\n}
+local i = 0
+request = function()
+  i = i % #tokens + 1
+  return wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. tokens[i] })
+end
+`)
+  return { jwks, token: tokens[0]!, script }
+}
+
 interface Target {
   readonly name: string
   readonly port: number
   readonly pids: ReadonlyArray<number>
   readonly paths: Partial<Record<string, string>>
+  /** More wrk arguments (headers, a script). */
+  readonly wrkArgs?: ReadonlyArray<string>
 }
 
 const main = async () => {
@@ -298,6 +343,11 @@ const main = async () => {
   const unplugged = await route("plain")
   const plugged = await route("plugins")
   const unused = await route("unused")
+  const jwt = await jwtFixtures(dir, 12_000)
+  const jwtFile = join(dir, "sluice-jwt.json")
+  writeFileSync(jwtFile, JSON.stringify(sluiceJwtConfig(backend, jwt.jwks)))
+  const jwtOne = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
+  const jwtMany = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
@@ -311,7 +361,18 @@ const main = async () => {
     // the plugin scenario's "sluice" is the same route without plugins, in a process of its own
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { plugin: "/proxy/7" } },
     { name: "sluice+plugins", port: plugged.port, pids: pidsOf(plugged.proc), paths: { plugin: "/proxy/7" } },
-    { name: "sluice+unused", port: unused.port, pids: pidsOf(unused.proc), paths: { plugin: "/proxy/7" } }
+    { name: "sluice+unused", port: unused.port, pids: pidsOf(unused.proc), paths: { plugin: "/proxy/7" } },
+    // the jwt scenario compares the same route alone ("sluice" above) with an RS256 validator:
+    // one client token (verified once, then remembered), and 12 000 tokens in turn (each verified)
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { jwt: "/proxy/7" } },
+    {
+      name: "sluice+jwt",
+      port: jwtOne.port,
+      pids: pidsOf(jwtOne.proc),
+      paths: { jwt: "/proxy/7" },
+      wrkArgs: ["-H", `Authorization: Bearer ${jwt.token}`]
+    },
+    { name: "sluice+jwt verify", port: jwtMany.port, pids: pidsOf(jwtMany.proc), paths: { jwt: "/proxy/7" }, wrkArgs: ["-s", jwt.script] }
   ]
   const scenarios = [
     { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
@@ -319,14 +380,15 @@ const main = async () => {
     { key: "merge", name: "3-backend merge (allow/mapping/group)", connections: 50 },
     { key: "noop", name: "no-op 1 MiB passthrough", connections: 10 },
     { key: "seq", name: "sequential 2-step", connections: 50 },
-    { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit and bot detector", connections: 50 }
+    { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit and bot detector", connections: 50 },
+    { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))
 
   const results: Record<string, Record<string, Array<Sample>>> = {}
   for (const s of scenarios) {
     for (const t of targets) {
       const path = t.paths[s.key]
-      if (path !== undefined) await wrk(`http://127.0.0.1:${t.port}${path}`, 2, s.connections, t.pids, 0) // warm-up
+      if (path !== undefined) await wrk(`http://127.0.0.1:${t.port}${path}`, 2, s.connections, t.pids, 0, t.wrkArgs) // warm-up
     }
   }
   for (let r = 0; r < rounds; r++) {
@@ -335,7 +397,7 @@ const main = async () => {
       for (const t of order) {
         const path = t.paths[s.key]
         if (path === undefined) continue
-        const sample = await wrk(`http://127.0.0.1:${t.port}${path}`, duration, s.connections, t.pids, 0)
+        const sample = await wrk(`http://127.0.0.1:${t.port}${path}`, duration, s.connections, t.pids, 0, t.wrkArgs)
         ;((results[s.key] ??= {})[t.name] ??= []).push(sample)
         console.error(
           `round ${r + 1} ${s.key.padEnd(6)} ${t.name.padEnd(14)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(1)} ms${

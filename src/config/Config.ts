@@ -133,7 +133,10 @@ export const decodeResult = (input: unknown): DecodeResult => {
     })
     if (backends.length < rawBackends.length) return
     const endpoint = Defaults.endpoint(head, backends, inherited, path, findings)
-    if (endpoint !== undefined) located.push({ path, endpoint })
+    if (endpoint !== undefined) {
+      findings.issues.push(...Rules.jwtPlaceholders(endpoint, path))
+      located.push({ path, endpoint })
+    }
   })
   findings.issues.push(...Rules.duplicates(located), ...Rules.collisions(located))
   findings.warnings.push(...Protections.unusedCompat(findings.compat))

@@ -13,7 +13,7 @@ import type * as Model from "./Model.ts"
 import * as PluginNamespace from "./PluginNamespace.ts"
 import * as Rules from "./Rules.ts"
 import type * as ServiceSchema from "./ServiceSchema.ts"
-import type * as Shape from "./Shape.ts"
+import * as Shape from "./Shape.ts"
 
 /** What endpoints inherit from the service. */
 export interface Inherited {
@@ -164,6 +164,12 @@ export const endpoint = (
       ...(raw.extra_config["sluice/endpoint"] === undefined ? {} : { "sluice/endpoint": raw.extra_config["sluice/endpoint"] }),
       ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
       ...(raw.extra_config["qos/ratelimit/router"] === undefined ? {} : { "qos/ratelimit/router": raw.extra_config["qos/ratelimit/router"] }),
+      ...(raw.extra_config["auth/validator"] === undefined ? {} : {
+        "auth/validator": {
+          ...raw.extra_config["auth/validator"],
+          path: Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "auth/validator"))
+        }
+      }),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }
   }
@@ -225,6 +231,7 @@ export const service = (
     ...(raw.extra_config["sluice/server"] === undefined ? {} : { "sluice/server": raw.extra_config["sluice/server"] }),
     ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
     ...(raw.extra_config["security/cors"] === undefined ? {} : { "security/cors": raw.extra_config["security/cors"] }),
+    ...(raw.extra_config["auth/validator"] === undefined ? {} : { "auth/validator": raw.extra_config["auth/validator"] }),
     ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root, findings)
   }
 })

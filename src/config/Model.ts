@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import type * as AuthNamespaces from "./AuthNamespaces.ts"
 import type * as Duration from "effect/Duration"
 
 /**
@@ -125,6 +126,8 @@ export interface ServiceExtraConfig {
   readonly "security/bot-detector"?: BotDetectorOptions | undefined
   /** CORS around the whole server, outside the handler plugins (`src/security/Cors.ts`). */
   readonly "security/cors"?: CorsOptions | undefined
+  /** Service-level JWT options (only `shared_cache_duration`). */
+  readonly "auth/validator"?: { readonly shared_cache_duration: number } | undefined
 }
 
 /**
@@ -176,6 +179,23 @@ export interface EndpointExtraConfig {
   readonly "security/bot-detector"?: BotDetectorOptions | undefined
   /** Token-bucket limits of this endpoint (`src/qos/RateLimit.ts`): 503 endpoint, 429 per client. */
   readonly "qos/ratelimit/router"?: RateLimitOptions | undefined
+  /** JWT validation of this endpoint (`src/auth/Validator.ts`): 401 / 403 before anything else runs. */
+  readonly "auth/validator"?: ValidatorOptions | undefined
+}
+
+/**
+ * An endpoint's `auth/validator` (krakend-jose), as decoded: every key of KrakenD's, with its
+ * code defaults (`leeway` a Duration).
+ *
+ * @example
+ * ```ts
+ * const jwt: ValidatorOptions | undefined = endpoint.extra_config["auth/validator"]
+ * const roles = jwt?.roles ?? []
+ * ```
+ */
+export type ValidatorOptions = typeof AuthNamespaces.Validator.Type & {
+  /** JSON path of the namespace as written (start errors name it). */
+  readonly path: string
 }
 
 /**

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as AuthNamespaces from "./AuthNamespaces.ts"
 import * as Fields from "./Fields.ts"
 import * as PluginNamespace from "./PluginNamespace.ts"
 import * as GoDuration from "./GoDuration.ts"
@@ -192,7 +193,8 @@ export const ServiceExtraConfig = Schema.Struct({
   "sluice/compat": Schema.optionalKey(SluiceCompat),
   "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" })),
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
-  "security/cors": Schema.optionalKey(CorsSchema)
+  "security/cors": Schema.optionalKey(CorsSchema),
+  "auth/validator": Schema.optionalKey(AuthNamespaces.ServiceValidator)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
 /** Endpoint `qos/ratelimit/router` (krakend-ratelimit): in-memory token buckets, per process. */
@@ -215,6 +217,7 @@ export const EndpointExtraConfig = Schema.Struct({
   "qos/ratelimit/router": Schema.optionalKey(RateLimitSchema),
   "sluice/endpoint": Schema.optionalKey(SluiceEndpoint),
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
+  "auth/validator": Schema.optionalKey(AuthNamespaces.Validator),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
@@ -252,7 +255,8 @@ export const serviceShape: Shape.Shape = {
     "sluice/server": Shape.of(SluiceServer),
     "sluice/compat": Shape.of(SluiceCompat),
     "security/bot-detector": Shape.of(BotDetectorSchema),
-    "security/cors": Shape.of(CorsSchema)
+    "security/cors": Shape.of(CorsSchema),
+    "auth/validator": Shape.of(AuthNamespaces.ServiceValidator, { hints: AuthNamespaces.serviceHints })
   }
 }
 
@@ -268,7 +272,8 @@ export const endpointShape: Shape.Shape = {
     }),
     "sluice/endpoint": Shape.of(SluiceEndpoint),
     "security/bot-detector": Shape.of(BotDetectorSchema),
-    "qos/ratelimit/router": Shape.of(RateLimitSchema)
+    "qos/ratelimit/router": Shape.of(RateLimitSchema),
+    "auth/validator": Shape.of(AuthNamespaces.Validator)
   }
 }
 

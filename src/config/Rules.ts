@@ -103,6 +103,23 @@ export const urlPattern = (urlPattern: string, endpoint: string, path: string): 
   return issues
 }
 
+/**
+ * A `{JWT.claim}` placeholder needs a validator on its endpoint: without one KrakenD sends the
+ * placeholder literally, which is never what was meant (and with a validator `sluice/compat`
+ * ignores, the claim would not be checked).
+ */
+export const jwtPlaceholders = (endpoint: Model.EndpointConfig, path: string): ReadonlyArray<ConfigIssue> => {
+  if (endpoint.extra_config["auth/validator"] !== undefined) return []
+  return endpoint.backend.flatMap((backend, j) =>
+    [...backend.url_pattern.matchAll(PLACEHOLDER)]
+      .filter((m) => JWT_PLACEHOLDER.test(m[1]!))
+      .map((m) => ({
+        path: `${path}.backend[${j}].url_pattern`,
+        message: `placeholder ${m[0]} needs an auth/validator on endpoint ${endpoint.endpoint}: without one there is no validated token to fill it`
+      }))
+  )
+}
+
 /** An endpoint with the path of its JSON object, for the rules that compare endpoints. */
 export interface Located {
   readonly path: string

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Validator from "../auth/Validator.ts"
 import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Model.ts"
 import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
@@ -56,7 +57,7 @@ const httpProxy = (executor: Executor.Executor, backend: BackendConfig, service:
 /** Builds the stack of one backend over the shared transport. */
 export const makeBackendProxy = (
   backend: BackendConfig,
-  _endpoint: EndpointConfig,
+  endpoint: EndpointConfig,
   service: GatewayConfig
 ): Effect.Effect<Proxy, never, Transport> =>
   Effect.map(Effect.zip(Transport, PluginStages), ([transport, plugins]) => {
@@ -70,7 +71,7 @@ export const makeBackendProxy = (
         RequestBuilder.make(backend),
         Concurrent.make(backend),
         HostSelection.make(backend),
-        HeaderFilter.make(backend),
+        HeaderFilter.make(backend, Validator.propagatedHeaders(endpoint)),
         plugins.backend(backend) // backend `plugin/req-resp-modifier`
         // circuit breaker and rate limit go here
       ],

@@ -16,11 +16,14 @@ import * as Proxy from "./Proxy.ts"
 /** Headers set by the gateway that a backend filter never removes. */
 export const gatewayHeaders: ReadonlyArray<string> = ["X-Forwarded-For", "X-Forwarded-Host", "User-Agent", "X-Forwarded-Via"]
 
-/** The header filter of one backend. */
-export const make = (backend: BackendConfig): Proxy.Middleware => {
+/**
+ * The header filter of one backend. `always`: more headers the gateway sets (the JWT
+ * validator's propagated claims), which pass too.
+ */
+export const make = (backend: BackendConfig, always: ReadonlyArray<string> = []): Proxy.Middleware => {
   const names = backend.input_headers
   if (names === undefined || names.includes("*")) return Proxy.identity
-  const allowed = [...new Set([...names.map(canonical), ...gatewayHeaders])]
+  const allowed = [...new Set([...names.map(canonical), ...gatewayHeaders, ...always])]
   return (next) => (req) => {
     const out: Record<string, ReadonlyArray<string>> = Object.create(null)
     for (const name of allowed) {

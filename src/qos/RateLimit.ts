@@ -16,7 +16,8 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { performance } from "node:perf_hooks"
 import type { EndpointConfig, RateLimitOptions } from "../config/Model.ts"
 import type { ClientIp } from "../router/ClientIp.ts"
-import type { Handler } from "../router/Endpoint.ts"
+import type { Grant, Handler } from "../router/Endpoint.ts"
+import { canonical } from "../proxy/HeaderName.ts"
 import * as RouteTable from "../router/RouteTable.ts"
 
 /** A token bucket: `tokens` as of `at` (milliseconds). Mutable, owned by one limiter. */
@@ -110,16 +111,15 @@ const paramNames = (path: string): Array<string> =>
   RouteTable.segments(path).flatMap((s) => (s.length > 2 && s.startsWith("{") && s.endsWith("}") ? [s.slice(1, -1)] : []))
 
 /** How a request's client key is read. */
-type KeyOf = (request: Parameters<Handler>[0], params: ReadonlyArray<string>) => string
+type KeyOf = (request: Parameters<Handler>[0], params: ReadonlyArray<string>, grant: Grant | undefined) => string
 
 const keyOf = (options: RateLimitOptions, endpointPath: string, clientIp: ClientIp): KeyOf => {
   switch (options.strategy) {
     case "header": {
       const name = options.key.toLowerCase()
-      return (request) => {
-        const value = request.headers[name]
-        return value ?? ""
-      }
+      const granted = canonical(options.key)
+      // A header the JWT validator propagates is read as propagated (KrakenD sets it on the request).
+      return (request, _params, grant) => grant?.headers[granted]?.[0] ?? request.headers[name] ?? ""
     }
     case "param": {
       const names = paramNames(endpointPath)
@@ -164,9 +164,9 @@ export const wrap = (options: Options) => (handler: Handler): Handler => {
     const r = rate(config.max_rate, everyMs, config.capacity ?? config.max_rate)
     const bucket = full(r, now())
     const inner = limited
-    limited = (request, params, path, rawQuery) => {
+    limited = (request, params, path, rawQuery, grant) => {
       const wait = take(r, bucket, now())
-      return wait === 0 ? inner(request, params, path, rawQuery) : Effect.succeed(reject(503, wait, headers))
+      return wait === 0 ? inner(request, params, path, rawQuery, grant) : Effect.succeed(reject(503, wait, headers))
     }
   }
   if (config.client_max_rate > 0) {
@@ -174,12 +174,12 @@ export const wrap = (options: Options) => (handler: Handler): Handler => {
     const clients = clientBuckets(r, Math.max(1, Duration.toMillis(config.cleanup_period)))
     const key = keyOf(config, options.endpoint.endpoint, options.clientIp)
     const inner = limited
-    limited = (request, params, path, rawQuery) => {
-      const k = key(request, params)
+    limited = (request, params, path, rawQuery, grant) => {
+      const k = key(request, params, grant)
       // No key (the header or param is missing): refused like KrakenD, never one shared bucket.
       if (k === "") return Effect.succeed(reject(429, everyMs, headers))
       const wait = clients.take(k, now())
-      return wait === 0 ? inner(request, params, path, rawQuery) : Effect.succeed(reject(429, wait, headers))
+      return wait === 0 ? inner(request, params, path, rawQuery, grant) : Effect.succeed(reject(429, wait, headers))
     }
   }
   return limited

@@ -15,18 +15,29 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Result from "effect/Result"
 import type { EndpointConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
-import type { Proxy, ProxyResponse } from "../proxy/Proxy.ts"
+import type { Headers, Proxy, ProxyResponse } from "../proxy/Proxy.ts"
 import type { ProxyError } from "../proxy/ProxyError.ts"
 import type { ClientIp } from "./ClientIp.ts"
 import type { ErrorResponder } from "./ErrorResponse.ts"
 import * as Incoming from "./Incoming.ts"
+
+/**
+ * What an endpoint stage (the JWT validator) adds to the request it lets through: headers set
+ * on the backend request whatever `input_headers` says (a client-sent value of the same name
+ * never passes), and params for the `url_pattern` (`JWT.sub`).
+ */
+export interface Grant {
+  readonly headers: Headers
+  readonly params: Readonly<Record<string, string>>
+}
 
 /** Answers one matched request; `params` are the param values in declaration order. */
 export type Handler = (
   request: HttpServerRequest.HttpServerRequest,
   params: ReadonlyArray<string>,
   path: string,
-  rawQuery: string
+  rawQuery: string,
+  grant?: Grant | undefined
 ) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 
 /** What an endpoint handler is built from. */
@@ -89,8 +100,8 @@ export const make = (options: Options): Handler => {
   }
 
   const answer = (res: ProxyResponse) => withStatus(res, respond(res))
-  return (request, params, path, rawQuery) =>
-    incoming(request, params, path, rawQuery).pipe(
+  return (request, params, path, rawQuery, grant) =>
+    incoming(request, params, path, rawQuery, grant).pipe(
       Effect.flatMap(proxy),
       Effect.flatMap(logPartial),
       Effect.map(negotiate ? (res) => withStatus(res, respond(res, request.headers["accept"])) : answer),

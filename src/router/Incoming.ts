@@ -19,6 +19,7 @@ import * as HopByHop from "../proxy/HopByHop.ts"
 import type { Headers, ProxyRequest, Query } from "../proxy/Proxy.ts"
 import * as Version from "../Version.ts"
 import type { ClientIp } from "./ClientIp.ts"
+import type { Grant } from "./Endpoint.ts"
 
 /** Reading the client body failed (too large, aborted, malformed framing). */
 export class BodyError extends Data.TaggedError("BodyError")<{
@@ -30,12 +31,16 @@ export class BodyError extends Data.TaggedError("BodyError")<{
 export const isBodyError = (u: unknown): u is BodyError =>
   typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "BodyError"
 
-/** Builds the `ProxyRequest` of one request; `params` are the values in declaration order. */
+/**
+ * Builds the `ProxyRequest` of one request; `params` are the values in declaration order. A
+ * grant's headers replace the filtered ones of the same name and its params are added.
+ */
 export type Incoming = (
   request: HttpServerRequest.HttpServerRequest,
   params: ReadonlyArray<string>,
   path: string,
-  rawQuery: string
+  rawQuery: string,
+  grant?: Grant | undefined
 ) => Effect.Effect<ProxyRequest, BodyError>
 
 
@@ -192,28 +197,34 @@ export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => 
     path: string,
     rawQuery: string,
     body: Uint8Array | undefined,
-    deadline: number
+    deadline: number,
+    grant: Grant | undefined
   ): ProxyRequest => {
     const params: Record<string, string> = Object.create(null)
     for (let i = 0; i < names.length; i++) params[names[i]!] = values[i] ?? ""
     const ip = clientIp(request)
+    const filtered = headers(request, ip)
+    if (grant !== undefined) {
+      Object.assign(params, grant.params)
+      Object.assign(filtered, grant.headers)
+    }
     return {
       method,
       path,
       url: undefined,
       query: query(rawQuery),
       params,
-      headers: headers(request, ip),
+      headers: filtered,
       body,
       deadline,
       clientIp: ip
     }
   }
-  return (request, values, path, rawQuery) => {
-    if (!hasBody(request)) return Effect.sync(() => build(request, values, path, rawQuery, undefined, Date.now() + timeout))
+  return (request, values, path, rawQuery, grant) => {
+    if (!hasBody(request)) return Effect.sync(() => build(request, values, path, rawQuery, undefined, Date.now() + timeout, grant))
     return Effect.suspend(() => {
       const deadline = Date.now() + timeout
-      return Effect.map(read(request), (body) => build(request, values, path, rawQuery, body, deadline))
+      return Effect.map(read(request), (body) => build(request, values, path, rawQuery, body, deadline, grant))
     })
   }
 }

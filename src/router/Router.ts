@@ -14,11 +14,11 @@ import type * as Scope from "effect/Scope"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
 import type { Proxy } from "../proxy/Proxy.ts"
-import * as RateLimit from "../qos/RateLimit.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 import * as Version from "../Version.ts"
 import * as ClientIp from "./ClientIp.ts"
 import * as Endpoint from "./Endpoint.ts"
+import * as EndpointStack from "./EndpointStack.ts"
 import * as ErrorResponse from "./ErrorResponse.ts"
 import type * as Incoming from "./Incoming.ts"
 import * as RequestPath from "./RequestPath.ts"
@@ -41,6 +41,8 @@ export interface Options {
   readonly debug: boolean
   /** Error → HTTP mapping; KrakenD's (`ErrorResponse.krakend`) by default. */
   readonly errorPolicy?: ErrorResponse.Policy | undefined
+  /** `stages[i]`: the effectful endpoint stages of `config.endpoints[i]` (`EndpointStack.build`). */
+  readonly stages?: ReadonlyArray<EndpointStack.Built> | undefined
 }
 
 interface Route {
@@ -63,16 +65,6 @@ const badParam = (value: string, raw: string | undefined, checkEncoding: boolean
   hasControl(value) ||
   (checkEncoding && (raw === undefined || raw.includes("%") || value.includes("?") || value.includes("#")))
 
-/** KrakenD's answer to a bot: 403, empty body. */
-const forbidden = HttpServerResponse.empty({ status: 403, headers: { "content-length": "0" } })
-
-/** The handler behind the endpoint's bot detector, or the handler itself when none is configured. */
-const guarded = (isBot: BotDetector.IsBot | undefined, handler: Endpoint.Handler): Endpoint.Handler =>
-  isBot === undefined
-    ? handler
-    : (request, params, path, rawQuery) =>
-      isBot(request.headers["user-agent"]) ? Effect.succeed(forbidden) : handler(request, params, path, rawQuery)
-
 const htmlRedirect = (location: string, status: number): string =>
   `<a href="${location.replaceAll("&", "&amp;").replaceAll("\"", "&quot;").replaceAll("<", "&lt;")}">${
     status === 301 ? "Moved Permanently" : "Temporary Redirect"
@@ -85,6 +77,7 @@ export const make = (options: Options): HttpApp => {
   const versionHeader = router.hide_version_header ? "Version undefined" : `Version ${Version.version}`
   const errors = ErrorResponse.make({ returnErrorMsg: router.return_error_msg, policy: options.errorPolicy ?? ErrorResponse.fromConfig(config) })
   const clientIp = ClientIp.make(router)
+  const failHeaders = { "x-krakend": versionHeader, "x-krakend-completed": "false" }
 
   const table = RouteTable.make<Route>(
     config.endpoints.flatMap((endpoint, i) => {
@@ -92,17 +85,15 @@ export const make = (options: Options): HttpApp => {
       const handler: Endpoint.Handler = proxy === undefined
         ? () => Effect.succeed(errors.defect({ "x-krakend": versionHeader, "x-krakend-completed": "false" }))
         : Endpoint.make({ endpoint, proxy, clientIp, errors, versionHeader })
-      const limited = RateLimit.wrap({ endpoint, clientIp, headers: { "x-krakend": versionHeader, "x-krakend-completed": "false" } })(handler)
-      const checked = guarded(BotDetector.fromConfig(endpoint.extra_config["security/bot-detector"]), limited)
+      const chained = EndpointStack.make({ endpoint, built: options.stages?.[i], clientIp, failHeaders }, handler)
       return [{
         method: endpoint.method,
         path: endpoint.endpoint,
-        value: { handler: checked, hasParams: endpoint.endpoint.includes("{") }
+        value: { handler: chained, hasParams: endpoint.endpoint.includes("{") }
       }]
     })
   )
 
-  const failHeaders = { "x-krakend": versionHeader, "x-krakend-completed": "false" }
   const fixed = (status: number, body: unknown, text: string, allow?: string) => {
     const headers = allow === undefined ? failHeaders : { ...failHeaders, allow }
     return body === undefined
@@ -172,7 +163,7 @@ export const make = (options: Options): HttpApp => {
       const answer = reserved(request, path, rawQuery)
       if (answer !== undefined) return answer
     }
-    if (isBot !== undefined && isBot(request.headers["user-agent"])) return Effect.succeed(forbidden)
+    if (isBot !== undefined && isBot(request.headers["user-agent"])) return Effect.succeed(EndpointStack.forbidden)
     const method = request.method
     const segments = RouteTable.segments(path)
     const entry = RouteTable.lookup(table, method, segments)

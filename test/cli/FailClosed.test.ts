@@ -20,7 +20,7 @@ const protectedConfig = (extra: Record<string, unknown> = {}) => ({
   extra_config: extra,
   endpoints: [{
     endpoint: "/private",
-    extra_config: { "github.com/devopsfaith/krakend-jose/validator": { alg: "RS256", jwk_url: "https://idp.example/jwks" } },
+    extra_config: { "github.com/devopsfaith/krakend-lua/router": { pre: "local r = ctx.load()" } },
     backend: [{ url_pattern: "/secret" }]
   }]
 })
@@ -29,8 +29,8 @@ describe("sluice check and run on an unimplemented protection", () => {
   it("check exits 1 with the JSON path (as written) and the reason", async () => {
     const r = await runCli(["check", "-c", writeConfig(protectedConfig())])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-jose/validator\"]")
-    expect(r.stderr).toContain("namespace \"auth/validator\" is not implemented by Sluice yet: the endpoint would be served without it")
+    expect(r.stderr).toContain("$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]")
+    expect(r.stderr).toContain("namespace \"modifier/lua-endpoint\" is not implemented by Sluice yet: the endpoint would be served without it")
     expect(r.stdout).not.toContain("Syntax OK")
   })
 
@@ -38,7 +38,7 @@ describe("sluice check and run on an unimplemented protection", () => {
     const before = backend.requests.length
     const r = await runCli(["run", "-c", writeConfig(protectedConfig()), "-p", "0", "--workers", "1"])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("krakend-jose/validator")
+    expect(r.stderr).toContain("krakend-lua/router")
     expect(r.stdout + r.stderr).not.toContain("listening")
     expect(backend.requests.length).toBe(before)
   })
@@ -52,16 +52,16 @@ describe("sluice check and run on an unimplemented protection", () => {
   })
 
   it("with sluice/compat.ignore the gateway starts, logs one WARNING per ignored use, and serves", async () => {
-    const config = protectedConfig({ "sluice/compat": { ignore: ["auth/validator"] } })
+    const config = protectedConfig({ "sluice/compat": { ignore: ["modifier/lua-endpoint"] } })
     const gw = await startSluice({ ...config, endpoints: [...config.endpoints, { ...config.endpoints[0]!, endpoint: "/private2" }] })
     try {
       const warnings = gw.output().split("\n").filter((line) => line.includes("IGNORED"))
       expect(warnings).toHaveLength(2)
       expect(warnings[0]).toContain("SLUICE WARNING: config ")
-      expect(warnings[0]).toContain("$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-jose/validator\"]")
+      expect(warnings[0]).toContain("$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]")
       expect(warnings[1]).toContain("$.endpoints[1].extra_config")
       expect(gw.output()).toContain(
-        "SLUICE INFO: config $.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-jose/validator\"]: legacy name of \"auth/validator\""
+        "SLUICE INFO: config $.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]: legacy name of \"modifier/lua-endpoint\""
       )
       const answer = await fetch(`${gw.url}/private`)
       expect(answer.status).toBe(200)

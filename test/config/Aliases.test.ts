@@ -35,6 +35,7 @@ const implemented = (spell: (current: string) => string) => ({
     extra_config: {
       [spell("proxy")]: { sequential: true },
       [spell("security/bot-detector")]: { allow: ["Good"] },
+      [spell("auth/validator")]: { alg: "RS256", jwk_url: "https://idp.example/jwks", roles: ["admin"] },
       [spell("plugin/req-resp-modifier")]: { name: "m", m: { y: 2 } }
     },
     backend: [{
@@ -63,13 +64,17 @@ describe("legacy names of implemented namespaces", () => {
       const legacy = yield* Config.decode(implemented(legacyOf))
       expect(withoutPaths(legacy.config)).toEqual(withoutPaths(current.config))
       expect(current.config.endpoints[0]!.extra_config.proxy?.sequential).toBe(true)
+      expect(legacy.config.endpoints[0]!.extra_config["auth/validator"]).toMatchObject({
+        roles: ["admin"],
+        path: "$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-jose/validator\"]"
+      })
       expect(legacy.warnings).toEqual(current.warnings)
     }))
 
   it.effect("note each legacy name once, at INFO, naming the current spelling", () =>
     Effect.gen(function*() {
       const { notices } = yield* Config.decode(implemented(legacyOf))
-      expect(notices).toHaveLength(12)
+      expect(notices).toHaveLength(13)
       expect(notices[0]).toEqual({
         path: "$.extra_config[\"github_com/luraproject/lura/router/gin\"]",
         message: "legacy name of \"router\": read as \"router\""
@@ -130,14 +135,14 @@ describe("legacy names of namespaces Sluice does not implement", () => {
     }]
   })
 
-  const protecting = rows.filter(([, current]) => Protections.isProtecting(current) && current !== "security/bot-detector")
+  const implementedProtections = ["security/bot-detector", "auth/validator"]
+  const protecting = rows.filter(([, current]) => Protections.isProtecting(current) && !implementedProtections.includes(current))
   it("the table has KrakenD's 34 entries, and 9 of them name protections Sluice does not implement yet", () => {
     expect(rows).toHaveLength(34)
     expect(protecting.map(([, current]) => current).sort()).toEqual([
       "auth/client-credentials",
       "auth/revoker",
       "auth/signer",
-      "auth/validator",
       "modifier/lua-backend",
       "modifier/lua-endpoint",
       "modifier/lua-proxy",
@@ -179,7 +184,7 @@ describe("both spellings at one level", () => {
         extra_config: { "security/cors": {}, "github_com/devopsfaith/krakend-cors": {} },
         endpoints: [{
           endpoint: "/a",
-          extra_config: { "github.com/devopsfaith/krakend-jose/validator": {}, "auth/validator": {} },
+          extra_config: { "github.com/devopsfaith/krakend-lua/router": {}, "modifier/lua-endpoint": {} },
           backend: [{ url_pattern: "/b", extra_config: { proxy: {}, "github.com/devopsfaith/krakend/proxy": {} } }]
         }]
       })
@@ -189,11 +194,11 @@ describe("both spellings at one level", () => {
           message: expect.stringContaining("legacy name of \"security/cors\", which is also set at $.extra_config[\"security/cors\"]")
         },
         {
-          path: "$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-jose/validator\"]",
-          message: expect.stringContaining("also set at $.endpoints[0].extra_config[\"auth/validator\"]")
+          path: "$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]",
+          message: expect.stringContaining("also set at $.endpoints[0].extra_config[\"modifier/lua-endpoint\"]")
         },
         // the current spelling is checked as usual: an unimplemented protection
-        { path: "$.endpoints[0].extra_config[\"auth/validator\"]", message: expect.stringContaining("fail closed") },
+        { path: "$.endpoints[0].extra_config[\"modifier/lua-endpoint\"]", message: expect.stringContaining("fail closed") },
         {
           path: "$.endpoints[0].backend[0].extra_config[\"github.com/devopsfaith/krakend/proxy\"]",
           message: expect.stringContaining("also set at $.endpoints[0].backend[0].extra_config.proxy")

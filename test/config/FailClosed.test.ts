@@ -31,7 +31,6 @@ const BACKEND = (ns: string) => `$.endpoints[0].backend[0].extra_config[${JSON.s
 
 describe("protections Sluice does not implement stop the start", () => {
   const endpointLevel = [
-    "auth/validator",
     "auth/signer",
     "auth/api-keys",
     "validation/cel",
@@ -144,13 +143,13 @@ describe("protections Sluice does not implement stop the start", () => {
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
         service: { "security/http": {} },
-        endpoint: { "auth/validator": {}, "modifier/lua-proxy": {} },
+        endpoint: { "auth/signer": {}, "modifier/lua-proxy": {} },
         backend: { "modifier/lua-backend": {} },
         root: { tls: {} }
       }))
       expect(issues.map((i) => i.path)).toEqual([
         SERVICE("security/http"),
-        ENDPOINT("auth/validator"),
+        ENDPOINT("auth/signer"),
         ENDPOINT("modifier/lua-proxy"),
         BACKEND("modifier/lua-backend"),
         "$.tls"
@@ -164,41 +163,41 @@ describe("sluice/compat.ignore", () => {
   it.effect("runs without each listed protection, with one warning per ignored use", () =>
     Effect.gen(function*() {
       const input = config({
-        service: { ...compat(["auth/validator", "tls", "modifier/lua-backend"]) },
-        endpoint: { "auth/validator": { alg: "RS256" } },
+        service: { ...compat(["auth/signer", "tls", "modifier/lua-backend"]) },
+        endpoint: { "auth/signer": { alg: "RS256" } },
         backend: { "modifier/lua-backend": { pre: "x()" } },
         root: { tls: { public_key: "a" } }
       })
       const decoded = yield* Config.decode({ ...input, endpoints: [input.endpoints[0], { ...input.endpoints[0], endpoint: "/b" }] })
       const ignored = decoded.warnings.filter((w) => w.message.includes("IGNORED"))
       expect(ignored.map((w) => w.path)).toEqual([
-        ENDPOINT("auth/validator"),
+        ENDPOINT("auth/signer"),
         BACKEND("modifier/lua-backend"),
-        "$.endpoints[1].extra_config[\"auth/validator\"]",
+        "$.endpoints[1].extra_config[\"auth/signer\"]",
         "$.endpoints[1].backend[0].extra_config[\"modifier/lua-backend\"]",
         "$.tls"
       ])
       expect(ignored[0]!.message).toContain("the endpoint would be served without it")
       expect(ignored[0]!.message).toContain("$.extra_config[\"sluice/compat\"].ignore[0]")
-      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("auth/validator")
+      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("auth/signer")
     }))
 
   it.effect("ignores only what it lists", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
-        service: compat(["auth/validator"]),
-        endpoint: { "auth/validator": {}, "auth/signer": {} }
+        service: compat(["auth/signer"]),
+        endpoint: { "auth/signer": {}, "auth/api-keys": {} }
       }))
-      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("auth/signer")])
+      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("auth/api-keys")])
     }))
 
   it.effect("accepts a legacy name and ignores both spellings' uses", () =>
     Effect.gen(function*() {
       const { warnings } = yield* Config.decode(config({
-        service: compat(["github.com/devopsfaith/krakend-jose/validator"]),
-        endpoint: { "auth/validator": {} }
+        service: compat(["github.com/devopsfaith/krakend-jose/signer"]),
+        endpoint: { "auth/signer": {} }
       }))
-      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("auth/validator")])
+      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("auth/signer")])
     }))
 
   it.effect("refuses entries that are not protections, and any global switch", () =>
@@ -213,14 +212,16 @@ describe("sluice/compat.ignore", () => {
   it.effect("an entry with no unimplemented use is a warning, and never turns off an implemented protection", () =>
     Effect.gen(function*() {
       const { config: decoded, warnings } = yield* Config.decode(config({
-        service: compat(["qos/ratelimit/router", "auth/validatr"]),
-        endpoint: { "qos/ratelimit/router": { max_rate: 5 } }
+        service: compat(["qos/ratelimit/router", "auth/validatr", "auth/validator"]),
+        endpoint: { "qos/ratelimit/router": { max_rate: 5 }, "auth/validator": { alg: "RS256", jwk_url: "https://idp/jwks" } }
       }))
       expect(warnings).toEqual([
         { path: "$.extra_config[\"sluice/compat\"].ignore[0]", message: expect.stringContaining("nothing to ignore (an implemented protection is always enforced)") },
-        { path: "$.extra_config[\"sluice/compat\"].ignore[1]", message: expect.stringContaining("nothing to ignore") }
+        { path: "$.extra_config[\"sluice/compat\"].ignore[1]", message: expect.stringContaining("nothing to ignore") },
+        { path: "$.extra_config[\"sluice/compat\"].ignore[2]", message: expect.stringContaining("nothing to ignore") }
       ])
       expect(decoded.endpoints[0]!.extra_config["qos/ratelimit/router"]?.max_rate).toBe(5)
+      expect(decoded.endpoints[0]!.extra_config["auth/validator"]?.alg).toBe("RS256")
     }))
 
   it.effect("checks the type of ignore", () =>

@@ -39,7 +39,7 @@ describe("configs the rules accept", () => {
     Effect.gen(function*() {
       const { config } = yield* valid([{
         endpoint: "/a/{id}",
-        extra_config: { proxy: { sequential: true } },
+        extra_config: { proxy: { sequential: true }, "auth/validator": { alg: "RS256", jwk_url: "https://idp.example/jwks" } },
         backend: [{ url_pattern: "/x/{id}" }, { url_pattern: "/y/{resp0_user.id}?sub={JWT.sub}" }]
       }])
       expect(config.endpoints[0]!.backend[1]!.url_pattern).toBe("/y/{resp0_user.id}?sub={JWT.sub}")

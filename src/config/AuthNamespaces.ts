@@ -1,0 +1,122 @@
+/**
+ * Schemas of the `auth/*` namespaces (krakend-jose), listed in `Namespaces.ts`: the endpoint
+ * `auth/validator` (every key of AUTH-TLS.md §1.1) and its service-level form, which only holds
+ * `shared_cache_duration`.
+ *
+ * @since 0.2.0
+ */
+import * as Schema from "effect/Schema"
+import * as Fields from "./Fields.ts"
+import * as GoDuration from "./GoDuration.ts"
+
+/** The JWS algorithms krakend-jose accepts (`jose.go` `supportedAlgorithms`). */
+export const ALGORITHMS = [
+  "EdDSA",
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "PS256",
+  "PS384",
+  "PS512"
+] as const
+
+/** A JWS algorithm. */
+export const Algorithm = Schema.Literals(ALGORITHMS).annotate({ description: `Signing algorithm: ${ALGORITHMS.join(", ")}` })
+
+const PropagatedClaim = Schema.Tuple([Schema.String, Schema.String]).annotate({
+  description: "[claim, header]: the claim (nested with dots, unless it starts with http) sent to the backends in the header"
+})
+
+/** Endpoint `auth/validator`: JWT validation (krakend-jose). */
+export const Validator = Schema.Struct({
+  alg: Algorithm,
+  jwk_url: Fields.optional(Schema.String, "URL of the JWK set (https, unless disable_jwk_security)"),
+  jwk_local_path: Fields.optional(Schema.String, "JWK set file, read once at start (relative to the working directory)"),
+  cache: Fields.flag("Keep downloaded keys for cache_duration (without it Sluice still keeps them 1 s)"),
+  cache_duration: Fields.withDefault(Fields.Count, 0, "Seconds a downloaded key is kept (0: 900)"),
+  disable_jwk_security: Fields.flag("Allow a plain-http jwk_url and skip the JWK server's certificate check"),
+  jwk_local_ca: Fields.optional(Schema.String, "PEM file of CAs added to the system roots for the JWK server"),
+  jwk_fingerprints: Fields.withDefault(
+    Fields.Strings,
+    [],
+    "Pinned SHA-256 SPKI fingerprints (base64url with padding) of the JWK server's certificate chain"
+  ),
+  key_identify_strategy: Fields.withDefault(
+    Schema.Literals(["kid", "x5t", "x5t#S256", "kid_x5t"]),
+    "kid",
+    "How a token names its key"
+  ),
+  audience: Fields.withDefault(Fields.Strings, [], "Every one of these must be in the token's aud"),
+  issuer: Fields.optional(Schema.String, "The token's iss must equal this"),
+  roles_key: Fields.withDefault(Schema.String, "roles", "Claim holding the roles"),
+  roles_key_is_nested: Fields.flag("roles_key is a dot path into nested claims (unless it starts with http)"),
+  roles: Fields.withDefault(Fields.Strings, [], "At least one of these roles is required (403 otherwise)"),
+  scopes_key: Fields.optional(Schema.String, "Claim holding the scopes (a dot path into nested claims)"),
+  scopes_matcher: Fields.withDefault(Schema.String, "any", "all: every scope required; anything else: any of them"),
+  scopes: Fields.withDefault(Fields.Strings, [], "Required scopes (checked only with scopes_key; 403 otherwise)"),
+  cookie_key: Fields.withDefault(Schema.String, "access_token", "Cookie read when the header holds no token"),
+  auth_header_name: Fields.withDefault(Schema.String, "Authorization", "Header holding the token (Bearer prefix optional)"),
+  propagate_claims: Fields.withDefault(
+    Schema.Array(PropagatedClaim),
+    [],
+    "Claims sent to the backends as headers; a missing claim sends an empty value, a client-sent header of that name never passes"
+  ),
+  propagate_claims_preserve_array: Fields.flag("An array claim becomes one header value per element"),
+  operation_debug: Fields.flag("Log the reason of every refused token"),
+  leeway: Fields.withDefault(GoDuration.GoDuration, "1s", "Clock skew allowed for exp, nbf and iat (at least 1s)"),
+  failed_jwk_key_cooldown: Fields.optional(
+    GoDuration.GoDuration,
+    "After a failed lookup of a key id, refuse it without a download for this long (Sluice: at least 1s always)"
+  ),
+  cipher_suites: Fields.optional(Schema.Array(Schema.Int), "TLS 1.2 cipher suites (IANA ids) of the JWK client"),
+  secret_url: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)"),
+  cypher_key: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)")
+}).check(Schema.makeFilter((v) => {
+  if (v.jwk_url === undefined && v.jwk_local_path === undefined) {
+    return { path: ["alg"], issue: "a validator needs its keys: set jwk_url or jwk_local_path" }
+  }
+  if (v.jwk_url !== undefined && v.jwk_local_path !== undefined) {
+    return { path: ["jwk_local_path"], issue: "set jwk_url or jwk_local_path, not both" }
+  }
+  if (v.jwk_url !== undefined && !v.disable_jwk_security && !v.jwk_url.startsWith("https://")) {
+    return {
+      path: ["jwk_url"],
+      issue: "JWK client is using an insecure connection to the JWK service: use https, or set disable_jwk_security (KrakenD would answer 401 to every request)"
+    }
+  }
+  if (v.jwk_local_path !== undefined && v.cache) {
+    return { path: ["cache"], issue: "cache could not be used with jwk_local_path (the file is read once at start)" }
+  }
+  if (v.secret_url !== undefined || v.cypher_key !== undefined) {
+    return {
+      path: [v.secret_url !== undefined ? "secret_url" : "cypher_key"],
+      issue: "encrypted JWK files (secret_url, cypher_key) are not implemented by Sluice yet: decrypt the file and point jwk_local_path at it"
+    }
+  }
+  return undefined
+})).annotate({
+  identifier: "Validator",
+  description: "JWT validator (extra_config[\"auth/validator\"]): 401 without a valid token, 403 without the roles or scopes"
+})
+
+/** Service `auth/validator`: only the shared key cache (krakend-jose `auth/jose.json`). */
+export const ServiceValidator = Schema.Struct({
+  shared_cache_duration: Fields.withDefault(Fields.Count, 900, "Accepted; Sluice always shares downloaded keys per JWK URL")
+}).annotate({
+  identifier: "ServiceValidator",
+  description: "Service-level JWT options (extra_config[\"auth/validator\"]); validators are written on each endpoint"
+})
+
+/** Keys of an endpoint validator written at service level: a specific message. */
+export const serviceHints: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.keys(Validator.fields).map((key) => [
+    key,
+    `${key} belongs to an endpoint's auth/validator: at service level auth/validator only holds shared_cache_duration and protects no endpoint`
+  ])
+)
