@@ -125,7 +125,7 @@ export const serveable = (app: Router.HttpApp): Router.HttpApp => Effect.interru
 export const nodeServer = (
   config: GatewayConfig,
   overrides: { readonly port?: number | undefined; readonly host?: string | undefined } = {}
-) => Server.layer(Server.optionsFromConfig(config, overrides))
+) => Server.layerFromConfig(config, overrides)
 
 /**
  * The gateway's HTTP app with its own backend transport (closed with the scope), ready to mount

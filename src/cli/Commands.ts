@@ -65,7 +65,9 @@ const run = Command.make(
       yield* Layer.launch(
         Layer.effectDiscard(
           HttpServer.addressFormattedWith((address) =>
-            Effect.logInfo(`${config.name === "" ? "sluice" : config.name} listening on ${address}`)
+            Effect.logInfo(`${config.name === "" ? "sluice" : config.name} listening on ${
+              config.tls === undefined ? address : address.replace(/^http:/, "https:")
+            }`)
           )
         ).pipe(Layer.provideMerge(serving))
       ).pipe(Effect.catchTag("ConfigError", reportConfigError)) // plugin settings are decoded at start

@@ -70,6 +70,10 @@ const backend = (
     endpoint.timeout,
     JsonPath.key(JsonPath.key(JsonPath.key(path, "extra_config"), "sluice/backend"), "timeout")
   ))
+  const clientPath = Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "backend/http/client"))
+  if (raw.extra_config["backend/http/client"]?.client_tls?.allow_insecure_connections === true) {
+    insecureWarning(`${clientPath}.client_tls.allow_insecure_connections`, findings)
+  }
   return {
     host: raw.disable_host_sanitize ? hosts : hosts.map(sanitizeHost),
     url_pattern: withLeadingSlash(raw.url_pattern),
@@ -101,7 +105,10 @@ const backend = (
         response_headers: sluice.response_headers === undefined ? undefined : canonicalHeaders(sluice.response_headers)
       },
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings),
-      ...PluginNamespace.field("plugin/http-client", raw.extra_config["plugin/http-client"], path, findings)
+      ...PluginNamespace.field("plugin/http-client", raw.extra_config["plugin/http-client"], path, findings),
+      ...(raw.extra_config["backend/http/client"] === undefined ? {} : {
+        "backend/http/client": { ...raw.extra_config["backend/http/client"], path: clientPath }
+      })
     }
   }
 }
@@ -194,6 +201,29 @@ export const inherited = (service: ServiceSchema.ServiceHead): Inherited => ({
   write_timeout: service.write_timeout
 })
 
+/** Default `client_tls` settings: what KrakenD uses for `{}` (TLS 1.3 only). */
+const emptyClientTls: Model.ClientTlsOptions = {
+  allow_insecure_connections: false,
+  ca_certs: [],
+  disable_system_ca_pool: false,
+  client_certs: [],
+  min_version: "TLS13",
+  max_version: "TLS13"
+}
+
+/** `client_tls`, with the root `allow_insecure_connections` folded in (which creates one, as in KrakenD). */
+const clientTls = (raw: ServiceSchema.ServiceHead, findings: Shape.Findings): { readonly client_tls?: Model.ClientTlsOptions } => {
+  if (raw.client_tls === undefined && !raw.allow_insecure_connections) return {}
+  const insecure = raw.allow_insecure_connections || raw.client_tls?.allow_insecure_connections === true
+  if (insecure) insecureWarning(raw.allow_insecure_connections ? "$.allow_insecure_connections" : "$.client_tls.allow_insecure_connections", findings)
+  return { client_tls: { ...(raw.client_tls ?? emptyClientTls), allow_insecure_connections: insecure } }
+}
+
+/** `allow_insecure_connections` is logged loudly: every start says that backends are not verified. */
+const insecureWarning = (path: string, findings: Shape.Findings): void => {
+  findings.warnings.push({ path, message: "INSECURE: backend TLS certificates are NOT verified (allow_insecure_connections)" })
+}
+
 /** The model of the service, given its endpoints. */
 export const service = (
   raw: ServiceSchema.ServiceHead,
@@ -223,6 +253,8 @@ export const service = (
   max_idle_connections_per_host: raw.max_idle_connections_per_host,
   disable_keep_alives: raw.disable_keep_alives,
   disable_compression: raw.disable_compression,
+  ...(raw.tls === undefined || raw.tls.disabled ? {} : { tls: raw.tls }),
+  ...clientTls(raw, findings),
   endpoints,
   extra_config: {
     router: raw.extra_config.router,

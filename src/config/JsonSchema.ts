@@ -15,10 +15,6 @@ type Node = Record<string, unknown>
 const isNode = (u: unknown): u is Node => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const IGNORED = { description: "KrakenD setting accepted but not implemented by Sluice yet; ignored with a warning" }
-const GUARDED = {
-  description:
-    "KrakenD setting that protects traffic, not implemented by Sluice yet: a start error (fail closed) unless listed in extra_config[\"sluice/compat\"].ignore"
-}
 const COMMENT = { "^@": { description: "Comment key (e.g. \"@comment\"); ignored" } }
 
 /** Adds `@` comment keys to every closed object schema. */
@@ -58,8 +54,6 @@ export const make = (): Record<string, unknown> => {
   const document = Schema.toJsonSchemaDocument(ServiceSchema.Service, { onExcessProperty: "error" })
   const defs = structuredClone(document.definitions) as Node
   addIgnored(defs["Gateway"], ServiceSchema.unimplemented)
-  const gateway = defs["Gateway"]
-  if (isNode(gateway) && isNode(gateway["properties"])) for (const key of ServiceSchema.guarded) gateway["properties"][key] = GUARDED
   for (const [identifier, keys] of Object.entries(Namespaces.unimplementedKeys)) addIgnored(defs[identifier], keys)
   for (const identifier of ["ServiceExtraConfig", "EndpointExtraConfig", "BackendExtraConfig"]) {
     openNamespaces(defs[identifier])

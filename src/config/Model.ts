@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import type * as AuthNamespaces from "./AuthNamespaces.ts"
+import type * as TlsSchema from "./TlsSchema.ts"
 import type * as Duration from "effect/Duration"
 
 /**
@@ -418,7 +419,29 @@ export interface BackendExtraConfig {
   readonly "plugin/req-resp-modifier"?: PluginNamespace | undefined
   /** The HTTP client plugin that replaces this backend's executor (`src/plugin`). */
   readonly "plugin/http-client"?: PluginNamespace | undefined
+  /** TLS to this backend (KrakenD Enterprise's per-backend `client_tls`); `path` of the namespace as written. */
+  readonly "backend/http/client"?: { readonly client_tls?: ClientTlsOptions | undefined; readonly path: string } | undefined
 }
+
+/**
+ * `tls` (the listener) as decoded; files are read when the server starts (`src/server/Tls.ts`).
+ *
+ * @example
+ * ```ts
+ * const https: TlsOptions | undefined = config.tls?.disabled === false ? config.tls : undefined
+ * ```
+ */
+export type TlsOptions = typeof TlsSchema.Tls.Type
+
+/**
+ * `client_tls` (TLS to backends) as decoded; files are read when the pipes are built.
+ *
+ * @example
+ * ```ts
+ * const insecure = config.client_tls?.allow_insecure_connections === true
+ * ```
+ */
+export type ClientTlsOptions = typeof TlsSchema.ClientTls.Type
 
 /**
  * One backend of an endpoint, with the endpoint's defaults applied.
@@ -546,6 +569,10 @@ export interface GatewayConfig {
   readonly max_idle_connections_per_host: number
   readonly disable_keep_alives: boolean
   readonly disable_compression: boolean
+  /** HTTPS on the listener (`tls`, unless `disabled`). */
+  readonly tls?: TlsOptions | undefined
+  /** TLS to the backends (`client_tls`, with the root `allow_insecure_connections` folded in). */
+  readonly client_tls?: ClientTlsOptions | undefined
   readonly endpoints: ReadonlyArray<EndpointConfig>
   readonly extra_config: ServiceExtraConfig
 }

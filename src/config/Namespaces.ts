@@ -14,6 +14,7 @@ import * as Fields from "./Fields.ts"
 import * as PluginNamespace from "./PluginNamespace.ts"
 import * as GoDuration from "./GoDuration.ts"
 import * as Shape from "./Shape.ts"
+import * as TlsSchema from "./TlsSchema.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 
 /** Service `router`: gin router flags. */
@@ -227,14 +228,16 @@ export const BackendExtraConfig = Schema.Struct({
   proxy: Schema.optionalKey(BackendProxy),
   "sluice/backend": Schema.optionalKey(SluiceBackend),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
-  "plugin/http-client": Schema.optionalKey(PluginNamespace.One.annotate({ identifier: "PluginHttpClient" }))
+  "plugin/http-client": Schema.optionalKey(PluginNamespace.One.annotate({ identifier: "PluginHttpClient" })),
+  "backend/http/client": Schema.optionalKey(TlsSchema.BackendHttpClient)
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
 
 /** Keys of implemented namespaces that are accepted but ignored, by identifier (for the JSON Schema). */
 export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> = {
   Router: ["max_multipart_memory", "app_engine", "use_h2c"],
   Logging: ["syslog_facility", "custom_format"],
-  EndpointProxy: ["shadow"]
+  EndpointProxy: ["shadow"],
+  BackendHttpClient: ["send_body_on_redirect"]
 }
 
 /** Namespaces checked for typos but dropped from the model, by level (for the JSON Schema). */
@@ -284,6 +287,10 @@ export const backendShape: Shape.Shape = {
   objects: {
     "backend/http": Shape.of(BackendHttp),
     proxy: Shape.of(BackendProxy, { arrays: { flatmap_filter: Shape.of(FlatmapOperation) } }),
-    "sluice/backend": Shape.of(SluiceBackend)
+    "sluice/backend": Shape.of(SluiceBackend),
+    "backend/http/client": Shape.of(TlsSchema.BackendHttpClient, {
+      unimplemented: unimplementedKeys["BackendHttpClient"]!,
+      objects: { client_tls: Shape.of(TlsSchema.ClientTls, { arrays: { client_certs: Shape.of(TlsSchema.ClientCert) } }) }
+    })
   }
 }

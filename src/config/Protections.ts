@@ -4,11 +4,10 @@
  * A gateway must never be more open than its config says.
  *
  * - Protecting namespaces: `auth/*`, `security/*` (but `security/cors`, whose absence only takes
- *   permissions away from browsers), `validation/*`, `modifier/lua-*`, `qos/ratelimit/*`, and the
- *   per-backend `backend/http/client` when it holds `client_tls`.
- * - Protecting root keys: `tls` (unless `disabled`) and `client_tls` (unless it holds only
- *   `allow_insecure_connections`, which Sluice ignoring can only make stricter).
- * - The escape hatch: service `"sluice/compat": { "ignore": ["auth/validator", "tls"] }` names
+ *   permissions away from browsers), `validation/*`, `modifier/lua-*`, `qos/ratelimit/*`.
+ * - The root keys `tls` and `client_tls` were protections too until Sluice implemented them; they
+ *   stay valid `ignore` entries (that then ignore nothing).
+ * - The escape hatch: service `"sluice/compat": { "ignore": ["auth/signer"] }` names
  *   each protection to run without; every ignored use is a warning. There is no global switch,
  *   and an implemented protection can never be ignored.
  *
@@ -47,7 +46,7 @@ export const readAt: Readonly<Record<string, ReadonlyArray<Level>>> = {
   "qos/ratelimit/tiered": ["endpoint"]
 }
 
-/** Root keys that protect traffic. */
+/** Root keys that protect traffic (implemented; still accepted in `ignore`). */
 export const rootKeys: ReadonlyArray<string> = ["tls", "client_tls"]
 
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
@@ -61,16 +60,6 @@ export const isProtecting = (namespace: string): boolean =>
   namespace.startsWith("modifier/lua-") ||
   namespace.startsWith("qos/ratelimit/")
 
-/** Whether this namespace (current spelling) with this value protects traffic. */
-export const protects = (namespace: string, value: unknown): boolean =>
-  isProtecting(namespace) || (namespace === "backend/http/client" && isObject(value) && "client_tls" in value)
-
-/** Whether this root key with this value protects traffic. */
-export const protectsRoot = (key: string, value: unknown): boolean => {
-  if (key === "tls") return !(isObject(value) && value["disabled"] === true)
-  if (key === "client_tls") return !isObject(value) || Object.keys(value).some((k) => k !== "allow_insecure_connections")
-  return false
-}
 
 /** The namespace a current, legacy or retired (1.x) name stands for. */
 const target = (name: string): string => Aliases.legacy[name] ?? Aliases.retired[name]?.current ?? name
@@ -139,28 +128,15 @@ const refuseOrIgnore = (sink: Sink, name: string, at: string, reason: string): v
 export const unimplementedNamespace = (
   sink: Sink,
   name: string,
-  value: unknown,
   at: string,
   level: Level
 ): boolean => {
-  if (level === "async_agent" || !protects(name, value)) return false
+  if (level === "async_agent" || !isProtecting(name)) return false
   const levels = readAt[name]
   const reason = levels !== undefined && !levels.includes(level)
     ? `namespace ${JSON.stringify(name)} is read at ${levels.join(" and ")} level only (KrakenD ignores it here too): ${subject[level]}`
-    : name === "backend/http/client"
-    ? `client_tls in ${JSON.stringify(name)} is not implemented by Sluice yet: ${subject[level]}`
     : `namespace ${JSON.stringify(name)} is not implemented by Sluice yet: ${subject[level]}`
-  refuseOrIgnore(sink, name === "backend/http/client" ? "client_tls" : name, at, reason)
-  return true
-}
-
-/** A protecting root key (`tls`, `client_tls`) that Sluice does not implement. */
-export const unimplementedRoot = (sink: Sink, key: string, value: unknown, at: string): boolean => {
-  if (!protectsRoot(key, value)) return false
-  const reason = key === "tls"
-    ? "tls is not implemented by Sluice yet: the gateway would serve plain HTTP"
-    : "client_tls is not implemented by Sluice yet: backends would be called with Node's default TLS settings"
-  refuseOrIgnore(sink, key, at, reason)
+  refuseOrIgnore(sink, name, at, reason)
   return true
 }
 

@@ -9,6 +9,7 @@ import * as Fields from "./Fields.ts"
 import * as GoDuration from "./GoDuration.ts"
 import * as Namespaces from "./Namespaces.ts"
 import * as Shape from "./Shape.ts"
+import * as TlsSchema from "./TlsSchema.ts"
 
 /** Root `plugin`: where plugin modules are loaded from. */
 export const Plugin = Schema.Struct({
@@ -45,6 +46,9 @@ const fields = {
   idle_connection_timeout: Fields.optional(GoDuration.GoDuration, "Keep-alive timeout of idle backend connections"),
   max_idle_connections_per_host: Fields.withDefault(Fields.Count, 250, "Idle backend connections kept per host"),
   disable_keep_alives: Fields.flag("Close backend connections after each request"),
+  tls: Fields.optional(TlsSchema.Tls, "HTTPS (and HTTP/2) on the listener"),
+  client_tls: Fields.optional(TlsSchema.ClientTls, "TLS to the backends"),
+  allow_insecure_connections: Fields.flag("Legacy form of client_tls.allow_insecure_connections (also pins client TLS 1.3, as KrakenD)"),
   disable_compression: Fields.flag("Do not ask backends for gzip")
 }
 
@@ -73,17 +77,17 @@ export const unimplemented: ReadonlyArray<string> = [
   "sequential_start",
   "disable_rest",
   "dns_cache_ttl",
-  "async_agent",
-  "allow_insecure_connections"
+  "async_agent"
 ]
-
-/** KrakenD root keys that protect traffic: a start error while Sluice does not implement them. */
-export const guarded: ReadonlyArray<string> = ["tls", "client_tls"]
 
 /** Shape of the root object (for the key check). */
 export const shape: Shape.Shape = Shape.of(Service, {
   unimplemented,
-  guarded,
   arrays: { endpoints: EndpointSchema.shape },
-  objects: { extra_config: Namespaces.serviceShape, plugin: Shape.of(Plugin) }
+  objects: {
+    extra_config: Namespaces.serviceShape,
+    plugin: Shape.of(Plugin),
+    tls: Shape.of(TlsSchema.Tls, { arrays: { keys: Shape.of(TlsSchema.KeyPair) } }),
+    client_tls: Shape.of(TlsSchema.ClientTls, { arrays: { client_certs: Shape.of(TlsSchema.ClientCert) } })
+  }
 })

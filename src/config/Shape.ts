@@ -36,8 +36,6 @@ export interface Shape {
    * are renamed, others get a warning, or a start error when they protect traffic.
    */
   readonly namespaces?: Protections.Level
-  /** Keys that protect traffic and are not implemented: a start error (`Protections.ts`). */
-  readonly guarded?: ReadonlyArray<string>
   /** Checked for typos, then removed from its parent (the Schema does not decode it). */
   readonly dropped?: boolean
 }
@@ -110,9 +108,7 @@ export const check = (value: unknown, shape: Shape, path: string, findings: Find
       } else {
         out[key] = item
       }
-    } else if (shape.guarded?.includes(key) === true && Protections.unimplementedRoot(findings, key, item, at)) {
-      continue
-    } else if (shape.unimplemented?.includes(key) === true || shape.guarded?.includes(key) === true) {
+    } else if (shape.unimplemented?.includes(key) === true) {
       findings.warnings.push({ path: at, message: unimplementedMessage(key) })
     } else if (shape.hints !== undefined && Object.hasOwn(shape.hints, key)) {
       findings.issues.push({ path: at, message: shape.hints[key]! })
@@ -169,7 +165,7 @@ const checkNamespaces = (
       out[name] = checkKey(shape, name, item, at, findings)
       continue
     }
-    if (Protections.unimplementedNamespace(findings, name, item, at, level)) continue
+    if (Protections.unimplementedNamespace(findings, name, at, level)) continue
     const retired = Aliases.retired[written]
     if (retired !== undefined) {
       retiredNamespace(findings, written, retired, item, at, level)
@@ -195,7 +191,7 @@ const retiredNamespace = (
   const hint = retired.current === undefined
     ? `: ${retired.note ?? "dropped"}`
     : `; the 2.x spelling is ${JSON.stringify({ [retired.current]: Aliases.renameKeys(item) })}`
-  const protecting = retired.current !== undefined && Protections.protects(retired.current, item) && level !== "async_agent"
+  const protecting = retired.current !== undefined && Protections.isProtecting(retired.current) && level !== "async_agent"
   const message = `${JSON.stringify(written)} is a KrakenD 1.x name that KrakenD 2 no longer reads${
     protecting ? ` (${Protections.subject[level]})` : ""
   }${hint}`

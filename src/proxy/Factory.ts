@@ -14,6 +14,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Validator from "../auth/Validator.ts"
+import type { ConfigError } from "../config/ConfigError.ts"
 import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Model.ts"
 import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
@@ -59,11 +60,11 @@ export const makeBackendProxy = (
   backend: BackendConfig,
   endpoint: EndpointConfig,
   service: GatewayConfig
-): Effect.Effect<Proxy, never, Transport> =>
-  Effect.map(Effect.zip(Transport, PluginStages), ([transport, plugins]) => {
+): Effect.Effect<Proxy, ConfigError, Transport> =>
+  Effect.map(Effect.zip(Effect.flatMap(Transport, (t) => Effect.map(t.dispatcherFor(backend), (d) => [t, d] as const)), PluginStages), ([[transport, dispatcher], plugins]) => {
     // a backend with `plugin/http-client` uses the plugin's HttpClient as its executor
     const executor = plugins.executor(backend) ??
-      Executor.make(transport.dispatcher, Executor.optionsFor(backend, service, transport.options))
+      Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options))
     return stack(
       [
         Deadline.make(backend), // `sluice/backend.timeout`
@@ -83,7 +84,7 @@ export const makeBackendProxy = (
  * Builds the proxy of one endpoint: shadow backends split off (called on the side), then static
  * data → endpoint modifiers → endpoint flatmap → parallel or sequential merge (N > 1).
  */
-export const makeEndpointProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, never, Transport> => {
+export const makeEndpointProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport> => {
   const { main, shadow } = Shadow.split(endpoint)
   const pipe = main === undefined ? Effect.succeed(Shadow.noBackend) : makeMainProxy(main, service)
   return shadow === undefined
@@ -91,7 +92,7 @@ export const makeEndpointProxy = (endpoint: EndpointConfig, service: GatewayConf
     : Effect.zipWith(pipe, makeMainProxy(shadow.endpoint, service), (p, s) => Shadow.make(s, shadow.timeout)(p))
 }
 
-const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, never, Transport> =>
+const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport> =>
   Effect.map(
     Effect.zip(Effect.forEach(endpoint.backend, (backend) => makeBackendProxy(backend, endpoint, service)), PluginStages),
     ([parts, plugins]) => {

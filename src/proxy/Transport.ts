@@ -10,8 +10,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import type { ConnectionOptions } from "node:tls"
 import { Agent } from "undici"
-import type { GatewayConfig } from "../config/Model.ts"
+import type { ConfigError } from "../config/ConfigError.ts"
+import * as JsonPath from "../config/JsonPath.ts"
+import type { BackendConfig, ClientTlsOptions, GatewayConfig } from "../config/Model.ts"
+import * as ClientTls from "./ClientTls.ts"
 
 /** Limits of the backend client. Durations in milliseconds. */
 export interface TransportOptions {
@@ -29,6 +33,8 @@ export interface TransportOptions {
   readonly maxResponseSize: number
   /** `false` sends `Connection: close` and never reuses a socket. */
   readonly keepAlive: boolean
+  /** The service `client_tls` (files read when the transport is made). */
+  readonly clientTls?: ClientTlsOptions | undefined
 }
 
 /** Sluice's defaults, used where the config says nothing. */
@@ -55,33 +61,59 @@ export const optionsFromConfig = (config: GatewayConfig): TransportOptions => ({
   headersTimeout: millis(config.response_header_timeout, defaults.headersTimeout),
   keepAliveTimeout: millis(config.idle_connection_timeout, defaults.keepAliveTimeout),
   connections: config.max_idle_connections_per_host > 0 ? config.max_idle_connections_per_host : defaults.connections,
-  keepAlive: !config.disable_keep_alives
+  keepAlive: !config.disable_keep_alives,
+  clientTls: config.client_tls
 })
 
 /** The shared dispatcher and the options it was built with. */
 export class Transport extends Context.Service<Transport, {
   readonly dispatcher: Agent
   readonly options: TransportOptions
+  /**
+   * The dispatcher of a backend: its own when it sets `backend/http/client.client_tls` (one per
+   * distinct setting, closed with the transport), else the shared one.
+   */
+  readonly dispatcherFor: (backend: BackendConfig) => Effect.Effect<Agent, ConfigError>
 }>()("sluice/proxy/Transport") {}
 
-/** Builds the dispatcher; closes it (dropping its sockets) when the scope is released. */
-export const make = (options: TransportOptions): Effect.Effect<Transport["Service"], never, Scope.Scope> =>
-  Effect.map(
-    Effect.acquireRelease(
-      Effect.sync(() =>
-        new Agent({
-          connections: options.connections,
-          keepAliveTimeout: options.keepAliveTimeout,
-          headersTimeout: options.headersTimeout,
-          bodyTimeout: options.bodyTimeout,
-          maxResponseSize: options.maxResponseSize,
-          connect: { timeout: options.connectTimeout }
-        })
-      ),
-      (agent) => Effect.promise(() => agent.destroy().catch(() => undefined))
-    ),
-    (dispatcher) => Transport.of({ dispatcher, options })
-  )
+const agent = (options: TransportOptions, tls: ConnectionOptions | undefined): Agent =>
+  new Agent({
+    connections: options.connections,
+    keepAliveTimeout: options.keepAliveTimeout,
+    headersTimeout: options.headersTimeout,
+    bodyTimeout: options.bodyTimeout,
+    maxResponseSize: options.maxResponseSize,
+    connect: { timeout: options.connectTimeout, ...tls } as NonNullable<Agent.Options["connect"]>
+  })
+
+/**
+ * Builds the dispatcher (with the service `client_tls`, read now); closes it and every
+ * per-backend one (dropping their sockets) when the scope is released.
+ */
+export const make = (options: TransportOptions): Effect.Effect<Transport["Service"], ConfigError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const tls = options.clientTls === undefined
+      ? undefined
+      : yield* ClientTls.connectOptions(options.clientTls, JsonPath.key(JsonPath.root, "client_tls"))
+    const own = new Map<string, Agent>()
+    const dispatcher = yield* Effect.acquireRelease(
+      Effect.sync(() => agent(options, tls)),
+      (shared) => Effect.promise(() => Promise.all([shared, ...own.values()].map((a) => a.destroy().catch(() => undefined))))
+    )
+    const dispatcherFor = (backend: BackendConfig): Effect.Effect<Agent, ConfigError> => {
+      const client = backend.extra_config["backend/http/client"]
+      if (client?.client_tls === undefined) return Effect.succeed(dispatcher)
+      const key = JSON.stringify(client.client_tls)
+      const known = own.get(key)
+      if (known !== undefined) return Effect.succeed(known)
+      return Effect.map(ClientTls.connectOptions(client.client_tls, JsonPath.key(client.path, "client_tls")), (connect) => {
+        const made = agent(options, connect)
+        own.set(key, made)
+        return made
+      })
+    }
+    return Transport.of({ dispatcher, options, dispatcherFor })
+  })
 
 /** The transport as a scoped layer. */
-export const layer = (options: TransportOptions): Layer.Layer<Transport> => Layer.effect(Transport, make(options))
+export const layer = (options: TransportOptions): Layer.Layer<Transport, ConfigError> => Layer.effect(Transport, make(options))

@@ -7,9 +7,14 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { createServer, type Server } from "node:http"
+import { createServer, Server } from "node:http"
+import { createSecureServer, type Http2SecureServer, type SecureServerOptions } from "node:http2"
+import type { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
+import * as Tls from "./Tls.ts"
 
 /** Where and how the server listens. */
 export interface ListenOptions {
@@ -25,6 +30,8 @@ export interface ListenOptions {
   readonly keepAliveTimeout: number
   /** How long a drain waits for in-flight requests before interrupting them. */
   readonly shutdownTimeout: number
+  /** HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with these options; plain HTTP when absent. */
+  readonly tls?: SecureServerOptions | undefined
 }
 
 const ms = (d: Duration.Duration | undefined, fallback: number): number =>
@@ -47,12 +54,31 @@ export const optionsFromConfig = (
   }
 }
 
+/** The HTTP/1.1 limits of a TLS server (HTTP/1.1 connections use Node's http parser and read them from it). */
+const secureServer = (options: ListenOptions, tls: SecureServerOptions): Http2SecureServer => {
+  const server = createSecureServer({ ...tls, maxSessionMemory: 10 })
+  Object.assign(server, {
+    maxHeaderSize: options.maxHeaderSize,
+    headersTimeout: options.headersTimeout,
+    requestTimeout: options.requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeout,
+    connectionsCheckingInterval: Math.min(1_000, options.headersTimeout),
+    requireHostHeader: true,
+    maxHeadersCount: 200
+  })
+  return server
+}
+
+/** Closes idle HTTP/1.1 keep-alive connections (an HTTP/2 TLS server tracks them like `node:http`'s). */
+const closeIdle = (server: Server | Http2SecureServer): void => Server.prototype.closeIdleConnections.call(server as Server)
+
 /**
- * A `node:http` server with the limits set. `server.close()` also closes keep-alive sockets as
- * soon as they go idle, so a drain ends when the last in-flight response is written.
+ * A `node:http` server with the limits set, or with `tls` an HTTP/2 + HTTP/1.1 TLS server with
+ * the same limits. `server.close()` also closes keep-alive sockets as soon as they go idle, so a
+ * drain ends when the last in-flight response is written.
  */
-export const makeNodeServer = (options: ListenOptions): Server => {
-  const server = createServer({
+export const makeNodeServer = (options: ListenOptions): Server | Http2SecureServer => {
+  const server = options.tls !== undefined ? secureServer(options, options.tls) : createServer({
     maxHeaderSize: options.maxHeaderSize,
     headersTimeout: options.headersTimeout,
     requestTimeout: options.requestTimeout,
@@ -60,11 +86,11 @@ export const makeNodeServer = (options: ListenOptions): Server => {
     connectionsCheckingInterval: Math.min(1_000, options.headersTimeout),
     requireHostHeader: true
   })
-  server.maxHeadersCount = 200
+  if (server instanceof Server) server.maxHeadersCount = 200
   const close = server.close.bind(server)
   server.close = ((callback?: (err?: Error) => void) => {
-    server.closeIdleConnections()
-    const sweep = setInterval(() => server.closeIdleConnections(), 25)
+    closeIdle(server)
+    const sweep = setInterval(() => closeIdle(server), 25)
     sweep.unref()
     return close((err?: Error) => {
       clearInterval(sweep)
@@ -72,8 +98,8 @@ export const makeNodeServer = (options: ListenOptions): Server => {
     })
   }) as typeof server.close
   // While draining, answers close their connection so clients do not reuse it.
-  server.on("request", (_req, res) => {
-    if (!server.listening) res.shouldKeepAlive = false
+  server.on("request", (_req: unknown, res: { shouldKeepAlive?: boolean }) => {
+    if (!server.listening && "shouldKeepAlive" in res) res.shouldKeepAlive = false
   })
   return server
 }
@@ -85,3 +111,18 @@ export const layer = (options: ListenOptions) =>
     host: options.host,
     gracefulShutdownTimeout: Duration.millis(options.shutdownTimeout)
   })
+
+/**
+ * The server of a config: its limits, and its root `tls` read at start (a bad file is a
+ * `ConfigError` naming its path).
+ */
+export const layerFromConfig = (
+  config: GatewayConfig,
+  overrides: { readonly port?: number | undefined; readonly host?: string | undefined } = {}
+) =>
+  Layer.unwrap(
+    Effect.map(
+      config.tls === undefined ? Effect.succeed(undefined) : Tls.serverOptions(config.tls),
+      (tls) => layer({ ...optionsFromConfig(config, overrides), tls })
+    ) as Effect.Effect<ReturnType<typeof layer>, ConfigError>
+  )

@@ -343,9 +343,8 @@ describe("normalisation", () => {
 describe("warnings", () => {
   it.effect("warns about KrakenD root keys Sluice does not implement", () =>
     Effect.gen(function*() {
-      const { warnings } = yield* Config.decode(minimal({ tls: { disabled: true, public_key: "x" }, dialer_keep_alive: "10s" }))
+      const { warnings } = yield* Config.decode(minimal({ dialer_keep_alive: "10s" }))
       expect(warnings).toEqual([
-        { path: "$.tls", message: "tls is a KrakenD setting Sluice does not implement yet; ignored" },
         {
           path: "$.dialer_keep_alive",
           message: "dialer_keep_alive is a KrakenD setting Sluice does not implement yet; ignored"

@@ -98,28 +98,34 @@ describe("protections Sluice does not implement stop the start", () => {
       expect(issues.map((i) => i.path)).toEqual([ENDPOINT("auth/some-enterprise-thing")])
     }))
 
-  it.effect("root tls and client_tls are refused; tls disabled and a client_tls that only allows insecure connections are warnings", () =>
+  it.effect("root tls and client_tls are implemented: decoded into the model; allow_insecure_connections is a loud warning", () =>
     Effect.gen(function*() {
-      const issues = yield* issuesOf(config({
+      const { config: decoded, warnings } = yield* Config.decode(config({
         root: { tls: { public_key: "cert.pem", private_key: "key.pem" }, client_tls: { ca_certs: ["ca.pem"] } }
       }))
-      expect(issues).toEqual([
-        { path: "$.tls", message: expect.stringContaining("tls is not implemented by Sluice yet: the gateway would serve plain HTTP") },
-        { path: "$.client_tls", message: expect.stringContaining("client_tls is not implemented by Sluice yet") }
-      ])
-      const { warnings } = yield* Config.decode(config({
-        root: { tls: { disabled: true, public_key: "cert.pem" }, client_tls: { allow_insecure_connections: true } }
-      }))
-      expect(warnings.map((w) => w.path)).toEqual(["$.tls", "$.client_tls"])
+      expect(decoded.tls?.public_key).toBe("cert.pem")
+      expect(decoded.tls?.min_version).toBe("TLS13")
+      expect(decoded.client_tls?.ca_certs).toEqual(["ca.pem"])
+      expect(warnings).toEqual([])
+      const insecure = yield* Config.decode(config({ root: { tls: { disabled: true, public_key: "cert.pem" }, allow_insecure_connections: true } }))
+      expect(insecure.config.tls).toBeUndefined()
+      expect(insecure.config.client_tls).toMatchObject({ allow_insecure_connections: true, min_version: "TLS13", max_version: "TLS13" })
+      expect(insecure.warnings).toEqual([{ path: "$.allow_insecure_connections", message: expect.stringContaining("INSECURE") }])
     }))
 
-  it.effect("a per-backend client_tls (backend/http/client) is refused; the namespace without it is a warning", () =>
+  it.effect("a per-backend client_tls (backend/http/client) is decoded; send_body_on_redirect is accepted with a warning", () =>
     Effect.gen(function*() {
-      const issues = yield* issuesOf(config({ backend: { "backend/http/client": { client_tls: { ca_certs: ["ca.pem"] } } } }))
-      expect(issues).toEqual([{ path: BACKEND("backend/http/client"), message: expect.stringContaining("client_tls in \"backend/http/client\"") }])
-      expect(issues[0]!.message).toContain("list \"client_tls\" in")
-      const { warnings } = yield* Config.decode(config({ backend: { "backend/http/client": { send_body_on_redirect: true } } }))
-      expect(warnings.map((w) => w.path)).toEqual([BACKEND("backend/http/client")])
+      const { config: decoded, warnings } = yield* Config.decode(config({
+        backend: { "backend/http/client": { client_tls: { allow_insecure_connections: true }, send_body_on_redirect: true } }
+      }))
+      expect(decoded.endpoints[0]!.backend[0].extra_config["backend/http/client"]).toMatchObject({
+        client_tls: { allow_insecure_connections: true },
+        path: BACKEND("backend/http/client")
+      })
+      expect(warnings.map((w) => w.path)).toEqual([
+        `${BACKEND("backend/http/client")}.send_body_on_redirect`,
+        `${BACKEND("backend/http/client")}.client_tls.allow_insecure_connections`
+      ])
     }))
 
   it.effect("settings that do not restrict anyone stay warnings", () =>
@@ -144,15 +150,13 @@ describe("protections Sluice does not implement stop the start", () => {
       const issues = yield* issuesOf(config({
         service: { "security/http": {} },
         endpoint: { "auth/signer": {}, "modifier/lua-proxy": {} },
-        backend: { "modifier/lua-backend": {} },
-        root: { tls: {} }
+        backend: { "modifier/lua-backend": {} }
       }))
       expect(issues.map((i) => i.path)).toEqual([
         SERVICE("security/http"),
         ENDPOINT("auth/signer"),
         ENDPOINT("modifier/lua-proxy"),
-        BACKEND("modifier/lua-backend"),
-        "$.tls"
+        BACKEND("modifier/lua-backend")
       ])
     }))
 })
@@ -165,8 +169,7 @@ describe("sluice/compat.ignore", () => {
       const input = config({
         service: { ...compat(["auth/signer", "tls", "modifier/lua-backend"]) },
         endpoint: { "auth/signer": { alg: "RS256" } },
-        backend: { "modifier/lua-backend": { pre: "x()" } },
-        root: { tls: { public_key: "a" } }
+        backend: { "modifier/lua-backend": { pre: "x()" } }
       })
       const decoded = yield* Config.decode({ ...input, endpoints: [input.endpoints[0], { ...input.endpoints[0], endpoint: "/b" }] })
       const ignored = decoded.warnings.filter((w) => w.message.includes("IGNORED"))
@@ -174,9 +177,10 @@ describe("sluice/compat.ignore", () => {
         ENDPOINT("auth/signer"),
         BACKEND("modifier/lua-backend"),
         "$.endpoints[1].extra_config[\"auth/signer\"]",
-        "$.endpoints[1].backend[0].extra_config[\"modifier/lua-backend\"]",
-        "$.tls"
+        "$.endpoints[1].backend[0].extra_config[\"modifier/lua-backend\"]"
       ])
+      // tls is implemented: its entry ignores nothing
+      expect(decoded.warnings.find((w) => w.path === "$.extra_config[\"sluice/compat\"].ignore[1]")?.message).toContain("nothing to ignore")
       expect(ignored[0]!.message).toContain("the endpoint would be served without it")
       expect(ignored[0]!.message).toContain("$.extra_config[\"sluice/compat\"].ignore[0]")
       expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("auth/signer")

@@ -106,7 +106,7 @@ export const startSluice = (
     }
     const onData = (d: Buffer) => {
       out += d.toString()
-      const m = /listening on http:\/\/[^:\s]+:(\d+)/.exec(out)
+      const m = /listening on https?:\/\/[^:\s]+:(\d+)/.exec(out)
       if (m !== null) ready(Number(m[1]))
     }
     proc.stdout.on("data", onData)
