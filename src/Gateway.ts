@@ -24,9 +24,9 @@ import * as Factory from "./proxy/Factory.ts"
 import * as Transport from "./proxy/Transport.ts"
 import * as EndpointStack from "./router/EndpointStack.ts"
 import * as Router from "./router/Router.ts"
-import * as Cors from "./security/Cors.ts"
 import * as LoadShed from "./server/LoadShed.ts"
 import * as Server from "./server/Server.ts"
+import * as ServiceStack from "./server/ServiceStack.ts"
 
 /**
  * Options of a gateway that are not part of its config. `plugins`: plugin values the config's
@@ -58,21 +58,17 @@ export const makeApp = (
   config: GatewayConfig,
   options: Options = {}
 ): Effect.Effect<Router.HttpApp, ConfigError, Transport.Transport | Scope.Scope> =>
-  Effect.map(
-    PluginInstall.install(
-      config,
-      options,
-      Effect.suspend(() => {
-        const shared = EndpointStack.shared()
-        return Effect.zipWith(
-          Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
-          Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
-          (proxies, stages) => Router.make({ config, proxies, stages, debug: options.debug ?? false })
-        )
-      })
-    ),
-    // CORS wraps everything, handler plugins included (KrakenD: preflights never reach them).
-    Cors.fromConfig(config)
+  ServiceStack.make(
+    config,
+    options,
+    Effect.suspend(() => {
+      const shared = EndpointStack.shared()
+      return Effect.zipWith(
+        Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
+        Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
+        (proxies, stages) => Router.make({ config, proxies, stages, debug: options.debug ?? false })
+      )
+    })
   )
 
 /**

@@ -16,7 +16,6 @@ import * as Effect from "effect/Effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
 import { compactVerify } from "jose"
-import { readFile } from "node:fs/promises"
 import { resolve } from "node:path"
 import { ConfigError } from "../config/ConfigError.ts"
 import * as JsonPath from "../config/JsonPath.ts"
@@ -24,14 +23,14 @@ import type { EndpointConfig, ValidatorOptions } from "../config/Model.ts"
 import { canonical } from "../proxy/HeaderName.ts"
 import type { Headers } from "../proxy/Proxy.ts"
 import type { Grant, Handler } from "../router/Endpoint.ts"
-import * as TlsSuites from "../server/TlsSuites.ts"
 import * as Claims from "./Claims.ts"
+import * as JwkSet from "./JwkSet.ts"
 import * as JwksFetch from "./JwksFetch.ts"
 import * as KeySource from "./KeySource.ts"
 import * as Token from "./Token.ts"
 
 /** Bound of one JWKS download (KrakenD has none). */
-export const FETCH_TIMEOUT_MS = 5000
+export const FETCH_TIMEOUT_MS = JwkSet.FETCH_TIMEOUT_MS
 
 /** `cache_duration: 0` means this (krakend-jose). */
 const DEFAULT_CACHE_SECONDS = 900
@@ -48,26 +47,19 @@ export const sources = (): Sources => new Map()
 
 const at = (options: ValidatorOptions, key: string) => JsonPath.key(options.path, key)
 
-const fail = (path: string, message: string) => new ConfigError({ issues: [{ path, message }] })
-
 /** Reads and imports a local JWK set, once; a missing or empty file fails the start naming the path tried. */
 const localSource = (options: ValidatorOptions, file: string): Effect.Effect<KeySource.KeySource, ConfigError> => {
-  const tried = resolve(file)
   const path = at(options, "jwk_local_path")
-  return Effect.tryPromise({
-    try: async () => {
-      const set = JSON.parse(await readFile(tried, "utf8")) as { readonly keys?: unknown }
-      if (typeof set !== "object" || set === null || !Array.isArray(set.keys)) throw new Error("not a JWK set ({\"keys\": [...]})")
-      const { keys, skipped } = await KeySource.importSet(set.keys as ReadonlyArray<JwksFetch.Jwk>, options.alg, options.key_identify_strategy)
-      if (keys.size === 0) throw new Error(`no key usable with ${options.alg}${skipped.length > 0 ? `: ${skipped.join("; ")}` : ""}`)
-      return KeySource.local(keys)
-    },
-    catch: (e) => {
-      const code = typeof e === "object" && e !== null && "code" in e ? String(e.code) : ""
-      const reason = code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)
-      return fail(path, `cannot read the JWK set ${tried}: ${reason}`)
-    }
-  })
+  return Effect.flatMap(JwkSet.readLocal(file, path), (jwks) =>
+    Effect.flatMap(
+      Effect.promise(() => KeySource.importSet(jwks, options.alg, options.key_identify_strategy)),
+      ({ keys, skipped }) =>
+        keys.size === 0
+          ? Effect.fail(new ConfigError({
+            issues: [{ path, message: `no key usable with ${options.alg} in ${resolve(file)}${skipped.length > 0 ? `: ${skipped.join("; ")}` : ""}` }]
+          }))
+          : Effect.succeed(KeySource.local(keys))
+    ))
 }
 
 /** The remote source of a validator, shared with the endpoints that name the same URL and settings. */
@@ -77,41 +69,12 @@ const remoteSource = (
   shared: Sources
 ): Effect.Effect<KeySource.KeySource, ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
-    let ciphers: string | undefined
-    if (options.cipher_suites !== undefined) {
-      const parsed = TlsSuites.ciphers(options.cipher_suites)
-      if ("index" in parsed) return yield* Effect.fail(fail(JsonPath.index(at(options, "cipher_suites"), parsed.index), parsed.problem))
-      ciphers = parsed.ciphers
-    }
-    let ca: string | undefined
-    if (options.jwk_local_ca !== undefined) {
-      const file = resolve(options.jwk_local_ca)
-      ca = yield* Effect.tryPromise({
-        try: () => readFile(file, "utf8"),
-        catch: () => fail(at(options, "jwk_local_ca"), `failed to append "${file}" to RootCAs: cannot read the file`)
-      })
-    }
-    for (const [i, pin] of options.jwk_fingerprints.entries()) {
-      if (!/^[A-Za-z0-9_-]{43}=$/.test(pin)) {
-        return yield* Effect.fail(fail(
-          JsonPath.index(at(options, "jwk_fingerprints"), i),
-          `decoding fingerprint #${i}: expected the base64url (with padding) SHA-256 of a certificate's public key`
-        ))
-      }
-    }
+    const client = yield* JwkSet.clientOptions(url, options, options.path)
     const cooldownMs = Math.max(KeySource.FLOOR_MS, options.failed_jwk_key_cooldown === undefined ? 0 : Duration.toMillis(options.failed_jwk_key_cooldown))
-    const id = JSON.stringify([url, options.alg, options.key_identify_strategy, options.disable_jwk_security, ca, ciphers, options.jwk_fingerprints, cooldownMs])
+    const id = JSON.stringify([url, options.alg, options.key_identify_strategy, client.insecure, client.ca, client.ciphers, client.fingerprints, cooldownMs])
     const known = shared.get(id)
     if (known !== undefined) return known
-    const fetch = yield* JwksFetch.make({
-      url,
-      insecure: options.disable_jwk_security,
-      ca,
-      fingerprints: options.jwk_fingerprints,
-      ciphers,
-      timeoutMs: FETCH_TIMEOUT_MS
-    })
-    const source = KeySource.remote(fetch, options.alg, options.key_identify_strategy, cooldownMs)
+    const source = KeySource.remote(yield* JwksFetch.make(client), options.alg, options.key_identify_strategy, cooldownMs)
     shared.set(id, source)
     source.prefetch() // never blocks the start; a failure only means the first request downloads
     return source

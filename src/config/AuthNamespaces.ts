@@ -105,6 +105,49 @@ export const Validator = Schema.Struct({
   description: "JWT validator (extra_config[\"auth/validator\"]): 401 without a valid token, 403 without the roles or scopes"
 })
 
+/** Endpoint `auth/signer`: response keys replaced by tokens signed with one JWK (krakend-jose). */
+export const Signer = Schema.Struct({
+  alg: Algorithm,
+  kid: Schema.String.annotate({ description: "Key id of the signing key in the JWK set" }),
+  keys_to_sign: Fields.Strings.annotate({ description: "Top-level response keys whose object values are replaced by signed tokens" }),
+  full: Fields.flag("JSON serialization (a string holding {payload, protected, signature}) instead of compact"),
+  jwk_url: Fields.optional(Schema.String, "URL of the JWK set holding the private key (https, unless disable_jwk_security); read once at start"),
+  jwk_local_path: Fields.optional(Schema.String, "JWK set file holding the private key (relative to the working directory)"),
+  disable_jwk_security: Fields.flag("Allow a plain-http jwk_url and skip the JWK server's certificate check"),
+  jwk_local_ca: Fields.optional(Schema.String, "PEM file of CAs added to the system roots for the JWK server"),
+  jwk_fingerprints: Fields.withDefault(Fields.Strings, [], "Pinned SHA-256 SPKI fingerprints of the JWK server's certificate chain"),
+  cipher_suites: Fields.optional(Schema.Array(Schema.Int), "TLS 1.2 cipher suites (IANA ids) of the JWK client"),
+  typ: Fields.withDefault(Schema.String, "JWT", "The typ header of the tokens"),
+  secret_url: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)"),
+  cypher_key: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)")
+}).check(Schema.makeFilter((v) => {
+  if (v.jwk_url === undefined && v.jwk_local_path === undefined) {
+    return { path: ["alg"], issue: "a signer needs its key: set jwk_url or jwk_local_path" }
+  }
+  if (v.jwk_url !== undefined && v.jwk_local_path !== undefined) {
+    return { path: ["jwk_local_path"], issue: "set jwk_url or jwk_local_path, not both" }
+  }
+  if (v.jwk_url !== undefined && !v.disable_jwk_security && !v.jwk_url.startsWith("https://")) {
+    return {
+      path: ["jwk_url"],
+      issue: "JWK client is using an insecure connection to the JWK service: use https, or set disable_jwk_security (KrakenD would answer 401 to every request)"
+    }
+  }
+  if (v.secret_url !== undefined || v.cypher_key !== undefined) {
+    return {
+      path: [v.secret_url !== undefined ? "secret_url" : "cypher_key"],
+      issue: "encrypted JWK files (secret_url, cypher_key) are not implemented by Sluice yet: decrypt the file and point jwk_local_path at it"
+    }
+  }
+  return undefined
+})).annotate({
+  identifier: "Signer",
+  description: "JWT signer (extra_config[\"auth/signer\"]): the keys_to_sign objects of the answer become signed tokens"
+})
+
+/** Signer keys KrakenD's schema lists but its code never reads: accepted with a warning. */
+export const signerIgnored: ReadonlyArray<string> = ["leeway"]
+
 /** Service `auth/validator`: only the shared key cache (krakend-jose `auth/jose.json`). */
 export const ServiceValidator = Schema.Struct({
   shared_cache_duration: Fields.withDefault(Fields.Count, 900, "Accepted; Sluice always shares downloaded keys per JWK URL")

@@ -177,6 +177,12 @@ export const endpoint = (
           path: Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "auth/validator"))
         }
       }),
+      ...(raw.extra_config["auth/signer"] === undefined ? {} : {
+        "auth/signer": {
+          ...raw.extra_config["auth/signer"],
+          path: Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "auth/signer"))
+        }
+      }),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }
   }
@@ -264,6 +270,7 @@ export const service = (
     ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
     ...(raw.extra_config["security/cors"] === undefined ? {} : { "security/cors": raw.extra_config["security/cors"] }),
     ...(raw.extra_config["auth/validator"] === undefined ? {} : { "auth/validator": raw.extra_config["auth/validator"] }),
+    ...(raw.extra_config["security/http"] === undefined ? {} : { "security/http": raw.extra_config["security/http"] }),
     ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root, findings)
   }
 })

@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import type * as AuthNamespaces from "./AuthNamespaces.ts"
+import type * as SecurityNamespaces from "./SecurityNamespaces.ts"
 import type * as TlsSchema from "./TlsSchema.ts"
 import type * as Duration from "effect/Duration"
 
@@ -127,6 +128,8 @@ export interface ServiceExtraConfig {
   readonly "security/bot-detector"?: BotDetectorOptions | undefined
   /** CORS around the whole server, outside the handler plugins (`src/security/Cors.ts`). */
   readonly "security/cors"?: CorsOptions | undefined
+  /** Security headers, host allowlist and SSL redirect (`src/security/HttpSecure.ts`). */
+  readonly "security/http"?: HttpSecureOptions | undefined
   /** Service-level JWT options (only `shared_cache_duration`). */
   readonly "auth/validator"?: { readonly shared_cache_duration: number } | undefined
 }
@@ -182,6 +185,21 @@ export interface EndpointExtraConfig {
   readonly "qos/ratelimit/router"?: RateLimitOptions | undefined
   /** JWT validation of this endpoint (`src/auth/Validator.ts`): 401 / 403 before anything else runs. */
   readonly "auth/validator"?: ValidatorOptions | undefined
+  /** Signed tokens in this endpoint's answer (`src/auth/Signer.ts`). */
+  readonly "auth/signer"?: SignerOptions | undefined
+}
+
+/**
+ * An endpoint's `auth/signer` (krakend-jose), as decoded, with the path of the namespace as written.
+ *
+ * @example
+ * ```ts
+ * const signed = endpoint.extra_config["auth/signer"]?.keys_to_sign ?? []
+ * ```
+ */
+export type SignerOptions = typeof AuthNamespaces.Signer.Type & {
+  /** JSON path of the namespace as written (start errors name it). */
+  readonly path: string
 }
 
 /**
@@ -422,6 +440,16 @@ export interface BackendExtraConfig {
   /** TLS to this backend (KrakenD Enterprise's per-backend `client_tls`); `path` of the namespace as written. */
   readonly "backend/http/client"?: { readonly client_tls?: ClientTlsOptions | undefined; readonly path: string } | undefined
 }
+
+/**
+ * `security/http` as decoded (krakend-httpsecure's keys with its code defaults).
+ *
+ * @example
+ * ```ts
+ * const hsts = config.extra_config["security/http"]?.sts_seconds ?? 0
+ * ```
+ */
+export type HttpSecureOptions = typeof SecurityNamespaces.HttpSecure.Type
 
 /**
  * `tls` (the listener) as decoded; files are read when the server starts (`src/server/Tls.ts`).

@@ -13,6 +13,7 @@ import * as AuthNamespaces from "./AuthNamespaces.ts"
 import * as Fields from "./Fields.ts"
 import * as PluginNamespace from "./PluginNamespace.ts"
 import * as GoDuration from "./GoDuration.ts"
+import * as SecurityNamespaces from "./SecurityNamespaces.ts"
 import * as Shape from "./Shape.ts"
 import * as TlsSchema from "./TlsSchema.ts"
 import * as BotDetector from "../security/BotDetector.ts"
@@ -195,6 +196,7 @@ export const ServiceExtraConfig = Schema.Struct({
   "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" })),
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
   "security/cors": Schema.optionalKey(CorsSchema),
+  "security/http": Schema.optionalKey(SecurityNamespaces.HttpSecure),
   "auth/validator": Schema.optionalKey(AuthNamespaces.ServiceValidator)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
@@ -219,6 +221,7 @@ export const EndpointExtraConfig = Schema.Struct({
   "sluice/endpoint": Schema.optionalKey(SluiceEndpoint),
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
   "auth/validator": Schema.optionalKey(AuthNamespaces.Validator),
+  "auth/signer": Schema.optionalKey(AuthNamespaces.Signer),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
@@ -237,7 +240,9 @@ export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> 
   Router: ["max_multipart_memory", "app_engine", "use_h2c"],
   Logging: ["syslog_facility", "custom_format"],
   EndpointProxy: ["shadow"],
-  BackendHttpClient: ["send_body_on_redirect"]
+  BackendHttpClient: ["send_body_on_redirect"],
+  HttpSecure: SecurityNamespaces.httpSecureIgnored,
+  Signer: AuthNamespaces.signerIgnored
 }
 
 /** Namespaces checked for typos but dropped from the model, by level (for the JSON Schema). */
@@ -259,6 +264,7 @@ export const serviceShape: Shape.Shape = {
     "sluice/compat": Shape.of(SluiceCompat),
     "security/bot-detector": Shape.of(BotDetectorSchema),
     "security/cors": Shape.of(CorsSchema),
+    "security/http": Shape.of(SecurityNamespaces.HttpSecure, { unimplemented: SecurityNamespaces.httpSecureIgnored }),
     "auth/validator": Shape.of(AuthNamespaces.ServiceValidator, { hints: AuthNamespaces.serviceHints })
   }
 }
@@ -276,7 +282,8 @@ export const endpointShape: Shape.Shape = {
     "sluice/endpoint": Shape.of(SluiceEndpoint),
     "security/bot-detector": Shape.of(BotDetectorSchema),
     "qos/ratelimit/router": Shape.of(RateLimitSchema),
-    "auth/validator": Shape.of(AuthNamespaces.Validator)
+    "auth/validator": Shape.of(AuthNamespaces.Validator),
+    "auth/signer": Shape.of(AuthNamespaces.Signer, { unimplemented: AuthNamespaces.signerIgnored })
   }
 }
 

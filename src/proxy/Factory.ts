@@ -7,12 +7,15 @@
  * selection → header filter → backend modifiers → [QoS: later] → executor (the default one, or
  * the backend's `plugin/http-client`) → status handling → decoder → formatter.
  *
- * Endpoint stack: [static: later] → endpoint modifiers → 1 backend: its stack; N > 1: the parallel
- * merge of the stacks [sequential merge, endpoint flatmap: later].
+ * Endpoint stack: signer → static → endpoint modifiers → endpoint flatmap → 1 backend: its
+ * stack; N > 1: the parallel or sequential merge of the stacks. Shadow backends are split off
+ * and called on the side.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Signer from "../auth/Signer.ts"
 import * as Validator from "../auth/Validator.ts"
 import type { ConfigError } from "../config/ConfigError.ts"
 import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Model.ts"
@@ -84,12 +87,17 @@ export const makeBackendProxy = (
  * Builds the proxy of one endpoint: shadow backends split off (called on the side), then static
  * data → endpoint modifiers → endpoint flatmap → parallel or sequential merge (N > 1).
  */
-export const makeEndpointProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport> => {
+export const makeEndpointProxy = (
+  endpoint: EndpointConfig,
+  service: GatewayConfig
+): Effect.Effect<Proxy, ConfigError, Transport | Scope.Scope> => {
   const { main, shadow } = Shadow.split(endpoint)
   const pipe = main === undefined ? Effect.succeed(Shadow.noBackend) : makeMainProxy(main, service)
-  return shadow === undefined
+  const shadowed = shadow === undefined
     ? pipe
     : Effect.zipWith(pipe, makeMainProxy(shadow.endpoint, service), (p, s) => Shadow.make(s, shadow.timeout)(p))
+  // `auth/signer`, outermost: it signs what the whole endpoint answers
+  return Effect.zipWith(shadowed, Signer.make(endpoint), (proxy, signer) => signer === undefined ? proxy : signer(proxy))
 }
 
 const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport> =>

@@ -14,6 +14,7 @@ import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Result from "effect/Result"
 import type { EndpointConfig } from "../config/Model.ts"
+import * as Signer from "../auth/Signer.ts"
 import * as Render from "../encoding/Render.ts"
 import type { Headers, Proxy, ProxyResponse } from "../proxy/Proxy.ts"
 import type { ProxyError } from "../proxy/ProxyError.ts"
@@ -100,6 +101,7 @@ export const make = (options: Options): Handler => {
   }
 
   const answer = (res: ProxyResponse) => withStatus(res, respond(res))
+  if (endpoint.extra_config["auth/signer"] !== undefined) return signerHandler(incoming, proxy, logErrors)
   return (request, params, path, rawQuery, grant) =>
     incoming(request, params, path, rawQuery, grant).pipe(
       Effect.flatMap(proxy),
@@ -108,6 +110,42 @@ export const make = (options: Options): Handler => {
       Effect.catchCause(recover)
     )
 }
+
+const signerFailure = HttpServerResponse.empty({ status: 400, headers: { "content-length": "0" } })
+
+/** The first value of each metadata header (KrakenD's signer copies them). */
+const firstValues = (headers: Headers): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [name, values] of Object.entries(headers)) if (values[0] !== undefined) out[name] = values[0]
+  return out
+}
+
+/**
+ * An `auth/signer` endpoint answers like krakend-jose's `TokenSigner`: always JSON (Go's
+ * encoding), the status of the answer, its metadata headers, no `X-Krakend-Completed` or
+ * `Cache-Control`; a failure of the pipe or of the signing is 400 with an empty body.
+ */
+const signerHandler = (
+  incoming: Incoming.Incoming,
+  proxy: Proxy,
+  logErrors: (error: ProxyError) => Effect.Effect<void>
+): Handler =>
+(request, params, path, rawQuery, grant) =>
+  incoming(request, params, path, rawQuery, grant).pipe(
+    Effect.flatMap(proxy),
+    Effect.map((res) =>
+      HttpServerResponse.text(Signer.goJson(res.data), {
+        status: res.status ?? res.metadata.status,
+        contentType: "application/json; charset=utf-8",
+        headers: firstValues(res.metadata.headers)
+      })
+    ),
+    Effect.catchCause((cause) => {
+      const found = Cause.findError(cause)
+      const error = Result.isSuccess(found) && isProxyError(found.success) ? found.success : undefined
+      return Effect.as(error === undefined ? Effect.logError("signer endpoint defect", Cause.pretty(cause)) : logErrors(error), signerFailure)
+    })
+  )
 
 const proxyTags: ReadonlySet<unknown> = new Set(["BackendError", "MergeError", "ModifierError", "DeadlineError"])
 

@@ -31,7 +31,6 @@ const BACKEND = (ns: string) => `$.endpoints[0].backend[0].extra_config[${JSON.s
 
 describe("protections Sluice does not implement stop the start", () => {
   const endpointLevel = [
-    "auth/signer",
     "auth/api-keys",
     "validation/cel",
     "validation/json-schema",
@@ -52,7 +51,7 @@ describe("protections Sluice does not implement stop the start", () => {
       }))
   }
 
-  for (const ns of ["security/http", "auth/revoker", "modifier/lua-endpoint", "qos/ratelimit/service/redis", "auth/api-keys"]) {
+  for (const ns of ["auth/revoker", "modifier/lua-endpoint", "qos/ratelimit/service/redis", "auth/api-keys", "security/policies"]) {
     it.effect(`service ${ns}: an error, the gateway would serve every endpoint without it`, () =>
       Effect.gen(function*() {
         const issues = yield* issuesOf(config({ service: { [ns]: {} } }))
@@ -148,13 +147,13 @@ describe("protections Sluice does not implement stop the start", () => {
   it.effect("every error is reported at once", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
-        service: { "security/http": {} },
-        endpoint: { "auth/signer": {}, "modifier/lua-proxy": {} },
+        service: { "auth/revoker": {} },
+        endpoint: { "validation/json-schema": {}, "modifier/lua-proxy": {} },
         backend: { "modifier/lua-backend": {} }
       }))
       expect(issues.map((i) => i.path)).toEqual([
-        SERVICE("security/http"),
-        ENDPOINT("auth/signer"),
+        SERVICE("auth/revoker"),
+        ENDPOINT("validation/json-schema"),
         ENDPOINT("modifier/lua-proxy"),
         BACKEND("modifier/lua-backend")
       ])
@@ -167,41 +166,41 @@ describe("sluice/compat.ignore", () => {
   it.effect("runs without each listed protection, with one warning per ignored use", () =>
     Effect.gen(function*() {
       const input = config({
-        service: { ...compat(["auth/signer", "tls", "modifier/lua-backend"]) },
-        endpoint: { "auth/signer": { alg: "RS256" } },
+        service: { ...compat(["validation/json-schema", "tls", "modifier/lua-backend"]) },
+        endpoint: { "validation/json-schema": { type: "object" } },
         backend: { "modifier/lua-backend": { pre: "x()" } }
       })
       const decoded = yield* Config.decode({ ...input, endpoints: [input.endpoints[0], { ...input.endpoints[0], endpoint: "/b" }] })
       const ignored = decoded.warnings.filter((w) => w.message.includes("IGNORED"))
       expect(ignored.map((w) => w.path)).toEqual([
-        ENDPOINT("auth/signer"),
+        ENDPOINT("validation/json-schema"),
         BACKEND("modifier/lua-backend"),
-        "$.endpoints[1].extra_config[\"auth/signer\"]",
+        "$.endpoints[1].extra_config[\"validation/json-schema\"]",
         "$.endpoints[1].backend[0].extra_config[\"modifier/lua-backend\"]"
       ])
       // tls is implemented: its entry ignores nothing
       expect(decoded.warnings.find((w) => w.path === "$.extra_config[\"sluice/compat\"].ignore[1]")?.message).toContain("nothing to ignore")
       expect(ignored[0]!.message).toContain("the endpoint would be served without it")
       expect(ignored[0]!.message).toContain("$.extra_config[\"sluice/compat\"].ignore[0]")
-      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("auth/signer")
+      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("validation/json-schema")
     }))
 
   it.effect("ignores only what it lists", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
-        service: compat(["auth/signer"]),
-        endpoint: { "auth/signer": {}, "auth/api-keys": {} }
+        service: compat(["validation/json-schema"]),
+        endpoint: { "validation/json-schema": {}, "validation/cel": [] }
       }))
-      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("auth/api-keys")])
+      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("validation/cel")])
     }))
 
   it.effect("accepts a legacy name and ignores both spellings' uses", () =>
     Effect.gen(function*() {
       const { warnings } = yield* Config.decode(config({
-        service: compat(["github.com/devopsfaith/krakend-jose/signer"]),
-        endpoint: { "auth/signer": {} }
+        service: compat(["github.com/devopsfaith/krakend-jsonschema"]),
+        endpoint: { "validation/json-schema": {} }
       }))
-      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("auth/signer")])
+      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("validation/json-schema")])
     }))
 
   it.effect("refuses entries that are not protections, and any global switch", () =>

@@ -2,6 +2,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type { BackendConfig, EndpointConfig, GatewayConfig } from "../../src/config/Model.ts"
@@ -48,7 +49,7 @@ export const transportOptions: Transport.TransportOptions = { ...Transport.defau
 
 /** Runs an effect that needs the transport, in a fresh scope. */
 export const run = <A, E>(
-  eff: Effect.Effect<A, E, Transport.Transport>,
+  eff: Effect.Effect<A, E, Transport.Transport | Scope.Scope>,
   options: Transport.TransportOptions = transportOptions
 ): Promise<A> => Effect.runPromise(Effect.scoped(Effect.provide(eff, Transport.layer(options))))
 

@@ -2,7 +2,6 @@
  * Serves a KrakenD JSON config through the real decoder, factory and router on 127.0.0.1 port 0
  * (the gateway in process), and a shared loopback backend whose routes the tests declare.
  */
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -10,7 +9,6 @@ import * as HttpServer from "effect/http/HttpServer"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Scope from "effect/Scope"
-import { createServer } from "node:http"
 import * as Config from "../../src/config/Config.ts"
 import type { ConfigWarning } from "../../src/config/ConfigError.ts"
 import * as Gateway from "../../src/Gateway.ts"
@@ -34,7 +32,8 @@ export const decode = (json: unknown): Config.Decoded => {
 export const serve = async (json: unknown): Promise<Served> => {
   const { config, warnings } = decode(json)
   const scope = await Effect.runPromise(Scope.make())
-  const server = NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })
+  // the bundled server (its limits, and `tls` when the config has it)
+  const server = Gateway.nodeServer(config, { port: 0, host: "127.0.0.1" })
   const layer = Gateway.layer(config).pipe(Layer.provideMerge(server), Layer.provide(Logger.layer([])))
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const address = Context.get(context, HttpServer.HttpServer).address

@@ -1,0 +1,34 @@
+/**
+ * The service chain: the ONLY place where the order of the service-level wrappers is written
+ * (KrakenD CE `router_engine.go`, AUTH-TLS.md §0.1). Outer → inner:
+ *
+ *   [TLS listener: `Server.ts`] → CORS → handler plugins → security/http → [service Lua: later]
+ *   → router (service bot detector, then the endpoints' own chains, `EndpointStack.ts`)
+ *
+ * So a CORS preflight is answered before any plugin, and security headers are on every routed
+ * answer (404s included) but not on what a handler plugin answers by itself. A wrapper the config
+ * does not ask for is the identity.
+ *
+ * @since 0.2.0
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { ConfigError } from "../config/ConfigError.ts"
+import type { GatewayConfig } from "../config/Model.ts"
+import * as PluginInstall from "../plugin/Install.ts"
+import type { HttpApp } from "../router/Router.ts"
+import * as Cors from "../security/Cors.ts"
+import * as HttpSecure from "../security/HttpSecure.ts"
+
+/** Wraps the router (built by `router`) in the service chain of `config`. */
+export const make = <E, R>(
+  config: GatewayConfig,
+  options: PluginInstall.Options,
+  router: Effect.Effect<HttpApp, E, R>
+): Effect.Effect<HttpApp, E | ConfigError, R | Scope.Scope> => {
+  const inner = [HttpSecure.fromConfig(config)]
+  const outer = [Cors.fromConfig(config)]
+  const wrap = (stages: ReadonlyArray<(app: HttpApp) => HttpApp>) => (app: HttpApp) =>
+    stages.reduceRight((wrapped, stage) => stage(wrapped), app)
+  return Effect.map(PluginInstall.install(config, options, Effect.map(router, wrap(inner))), wrap(outer))
+}
