@@ -61,14 +61,12 @@ export const makeApp = (
   ServiceStack.make(
     config,
     options,
-    Effect.suspend(() => {
-      const shared = EndpointStack.shared()
-      return Effect.zipWith(
+    Effect.flatMap(EndpointStack.shared(config), (shared) =>
+      Effect.zipWith(
         Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
         Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
         (proxies, stages) => Router.make({ config, proxies, stages, debug: options.debug ?? false })
-      )
-    })
+      ))
   )
 
 /**

@@ -63,7 +63,7 @@ const spawnUntil = (cpu: number | undefined, cmd: string, args: ReadonlyArray<st
   })
 
 const node = (cpu: number | undefined, file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  spawnUntil(cpu, process.execPath, [file, ...args], /(?:port=|listening on http:\/\/[^:\s]+:)(\d+)/, env)
+  spawnUntil(cpu, process.execPath, [file, ...args], /(?:port=|listening on https?:\/\/[^:\s]+:)(\d+)/, env)
 
 const startNginx = async (dir: string, www: string) => {
   const port = await freePort()
@@ -309,6 +309,17 @@ end
   return { jwks, token: tokens[0]!, script }
 }
 
+/** A self-signed certificate for 127.0.0.1 (the `tls` scenario), made with the openssl CLI. */
+const certificate = (dir: string) => {
+  const cert = join(dir, "cert.pem")
+  const key = join(dir, "key.pem")
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"
+  ], { stdio: "ignore" })
+  return { cert, key }
+}
+
 interface Target {
   readonly name: string
   readonly port: number
@@ -316,6 +327,8 @@ interface Target {
   readonly paths: Partial<Record<string, string>>
   /** More wrk arguments (headers, a script). */
   readonly wrkArgs?: ReadonlyArray<string>
+  /** `https` for a TLS listener. */
+  readonly scheme?: "http" | "https"
 }
 
 const main = async () => {
@@ -348,6 +361,10 @@ const main = async () => {
   writeFileSync(jwtFile, JSON.stringify(sluiceJwtConfig(backend, jwt.jwks)))
   const jwtOne = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
   const jwtMany = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
+  const pair = certificate(dir)
+  const tlsFile = join(dir, "sluice-tls.json")
+  writeFileSync(tlsFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), tls: { keys: [{ public_key: pair.cert, private_key: pair.key }] } }))
+  const tls = await node(1, "src/cli/main.ts", ["run", "-c", tlsFile, "-p", "0", "--workers", "1"])
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
@@ -372,7 +389,10 @@ const main = async () => {
       paths: { jwt: "/proxy/7" },
       wrkArgs: ["-H", `Authorization: Bearer ${jwt.token}`]
     },
-    { name: "sluice+jwt verify", port: jwtMany.port, pids: pidsOf(jwtMany.proc), paths: { jwt: "/proxy/7" }, wrkArgs: ["-s", jwt.script] }
+    { name: "sluice+jwt verify", port: jwtMany.port, pids: pidsOf(jwtMany.proc), paths: { jwt: "/proxy/7" }, wrkArgs: ["-s", jwt.script] },
+    // the tls scenario: the same route alone over plain HTTP and over HTTPS (TLS 1.3, keep-alive)
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { tls: "/proxy/7" } },
+    { name: "sluice+tls", port: tls.port, pids: pidsOf(tls.proc), paths: { tls: "/proxy/7" }, scheme: "https" }
   ]
   const scenarios = [
     { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
@@ -381,14 +401,15 @@ const main = async () => {
     { key: "noop", name: "no-op 1 MiB passthrough", connections: 10 },
     { key: "seq", name: "sequential 2-step", connections: 50 },
     { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit and bot detector", connections: 50 },
-    { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 }
+    { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 },
+    { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))
 
   const results: Record<string, Record<string, Array<Sample>>> = {}
   for (const s of scenarios) {
     for (const t of targets) {
       const path = t.paths[s.key]
-      if (path !== undefined) await wrk(`http://127.0.0.1:${t.port}${path}`, 2, s.connections, t.pids, 0, t.wrkArgs) // warm-up
+      if (path !== undefined) await wrk(`${t.scheme ?? "http"}://127.0.0.1:${t.port}${path}`, 2, s.connections, t.pids, 0, t.wrkArgs) // warm-up
     }
   }
   for (let r = 0; r < rounds; r++) {
@@ -397,7 +418,7 @@ const main = async () => {
       for (const t of order) {
         const path = t.paths[s.key]
         if (path === undefined) continue
-        const sample = await wrk(`http://127.0.0.1:${t.port}${path}`, duration, s.connections, t.pids, 0, t.wrkArgs)
+        const sample = await wrk(`${t.scheme ?? "http"}://127.0.0.1:${t.port}${path}`, duration, s.connections, t.pids, 0, t.wrkArgs)
         ;((results[s.key] ??= {})[t.name] ??= []).push(sample)
         console.error(
           `round ${r + 1} ${s.key.padEnd(6)} ${t.name.padEnd(14)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(1)} ms${

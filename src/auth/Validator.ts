@@ -27,6 +27,7 @@ import * as Claims from "./Claims.ts"
 import * as JwkSet from "./JwkSet.ts"
 import * as JwksFetch from "./JwksFetch.ts"
 import * as KeySource from "./KeySource.ts"
+import type * as Revoker from "./Revoker.ts"
 import * as Token from "./Token.ts"
 
 /** Bound of one JWKS download (KrakenD has none). */
@@ -101,7 +102,8 @@ const decoder = new TextDecoder()
  */
 export const make = (
   endpoint: EndpointConfig,
-  shared: Sources
+  shared: Sources,
+  revoker?: Revoker.Revoker | undefined
 ): Effect.Effect<((handler: Handler) => Handler) | undefined, ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
     const options = endpoint.extra_config["auth/validator"]
@@ -160,6 +162,7 @@ export const make = (
       ) => {
         const invalid = Claims.check(claims, rules, Date.now())
         if (invalid !== undefined) return refuse(401, `Unable to validate the token: ${invalid}`)
+        if (revoker !== undefined && revoker.rejects(claims)) return refuse(401, "Token sent by client rejected")
         if (roles !== undefined && !roles(claims)) return refuse(403, "Token sent by client does not have sufficient roles")
         if (scopes !== undefined && !scopes(claims)) return refuse(403, "Token sent by client does not have the required scopes")
         return handler(request, values, path, rawQuery, grant(claims))

@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as HttpServer from "effect/http/HttpServer"
+import * as Revoker from "../auth/Revoker.ts"
 import * as Config from "../config/Config.ts"
 import { ConfigError } from "../config/ConfigError.ts"
 import * as Gateway from "../Gateway.ts"
@@ -51,10 +52,13 @@ const run = Command.make(
     const count = Option.getOrElse(workers, Cluster.defaultWorkers)
     if (count > 1 && !Cluster.isWorker()) {
       // The primary only supervises; each worker decodes the config again and serves.
-      return yield* Effect.provide(
-        Effect.andThen(Effect.logInfo(`starting ${count} workers`), Cluster.supervise(count)),
-        logging
-      )
+      const supervised = Effect.scoped(Effect.gen(function*() {
+        // revocations arrive at the primary, which forwards them to every worker
+        const onFork = yield* Effect.catchTag(Revoker.primary(config.extra_config["auth/revoker"]), "ConfigError", reportConfigError)
+        yield* Effect.logInfo(`starting ${count} workers`)
+        yield* Cluster.supervise(count, onFork)
+      }))
+      return yield* Effect.provide(supervised, logging)
     }
     const program = Effect.gen(function*() {
       for (const n of notices) yield* Effect.logInfo(`config ${n.path}: ${n.message}`)

@@ -148,6 +148,71 @@ export const Signer = Schema.Struct({
 /** Signer keys KrakenD's schema lists but its code never reads: accepted with a warning. */
 export const signerIgnored: ReadonlyArray<string> = ["leeway"]
 
+const positiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+const probability = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1, exclusiveMinimum: true, exclusiveMaximum: true }))
+
+/**
+ * Service `auth/revoker` (krakend bloomfilter): revoked token claims in a sliding bloom filter.
+ * Go reads its keys case-insensitively; `N`/`n`, `P`/`p`, `TTL`/`ttl` are both accepted.
+ */
+export const Revoker = Schema.Struct({
+  N: Fields.optional(positiveInt, "Expected number of revoked entries per filter"),
+  n: Fields.optional(positiveInt, "Same as N"),
+  P: Fields.optional(probability, "Target false-positive rate, e.g. 0.0000001"),
+  p: Fields.optional(probability, "Same as P"),
+  TTL: Fields.optional(positiveInt, "Seconds of each filter generation: a revocation lasts between TTL and 2 TTL (at least the token lifetime)"),
+  ttl: Fields.optional(positiveInt, "Same as TTL"),
+  hash_name: Fields.withDefault(Schema.Literals(["optimal", "default"]), "optimal", "Hash family (Sluice uses its own bit layout for both)"),
+  port: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })).annotate({
+    description: "Port of the revocation listener (Sluice: HTTP on 127.0.0.1, POST /add and /check)"
+  }),
+  token_keys: Fields.Strings.annotate({ description: "Claims checked (e.g. jti, sub): a token whose claim value was added is refused (401)" })
+}).check(Schema.makeFilter((v) => {
+  for (const [upper, lower] of [["N", "n"], ["P", "p"], ["TTL", "ttl"]] as const) {
+    if (v[upper] === undefined && v[lower] === undefined) return { path: [upper], issue: `${upper} is required` }
+    if (v[upper] !== undefined && v[lower] !== undefined) return { path: [lower], issue: `set ${upper} or ${lower}, not both` }
+  }
+  return undefined
+})).annotate({
+  identifier: "Revoker",
+  description: "Token revocation (extra_config[\"auth/revoker\"]): validators refuse revoked tokens with 401"
+})
+
+/** Enterprise Revoke Server keys: not read by KrakenD CE, accepted with a warning. */
+export const revokerIgnored: ReadonlyArray<string> = [
+  "revoke_server_ping_url",
+  "revoke_server_api_key",
+  "revoke_server_ping_interval",
+  "revoke_server_max_retries",
+  "revoke_server_max_workers"
+]
+
+/** One API key of `auth/api-keys` (`@`-prefixed keys are notes). */
+export const ApiKey = Schema.Struct({
+  key: Schema.String.annotate({ description: "The key, or its hash (hex) with hash" }),
+  roles: Fields.withDefault(Fields.Strings, [], "Roles of the key")
+}).annotate({ identifier: "ApiKey", description: "An API key and its roles" })
+
+const strategy = Schema.Literals(["header", "query_string"])
+
+/** Service `auth/api-keys` (KrakenD Enterprise): the known keys. */
+export const ApiKeys = Schema.Struct({
+  keys: Schema.Array(ApiKey).annotate({ description: "The known keys and their roles" }),
+  strategy: Fields.withDefault(strategy, "header", "Where keys are read: a header or a query parameter"),
+  identifier: Fields.optional(Schema.String, "Header or query parameter name (default Authorization for header, key for query_string)"),
+  hash: Fields.withDefault(Schema.Literals(["plain", "fnv128", "sha256", "sha1"]), "plain", "How keys are stored: plain, or the hex hash of salt + key"),
+  salt: Fields.withDefault(Schema.String, "", "Prepended to a key before hashing"),
+  propagate_role: Fields.withDefault(Schema.String, "", "Header sent to the backends with the key's first role the endpoint accepts")
+}).annotate({ identifier: "ApiKeys", description: "API keys (extra_config[\"auth/api-keys\"], KrakenD Enterprise)" })
+
+/** Endpoint `auth/api-keys`: the roles a key needs here. */
+export const EndpointApiKeys = Schema.Struct({
+  roles: Fields.Strings.annotate({ description: "A key needs one of these roles (401 otherwise)" }),
+  strategy: Fields.optional(strategy, "Overrides the service strategy"),
+  identifier: Fields.optional(Schema.String, "Overrides the service identifier"),
+  client_max_rate: Fields.optional(Schema.Finite.check(Schema.isGreaterThan(0)), "Requests per second per key; beyond it 429")
+}).annotate({ identifier: "EndpointApiKeys", description: "API keys required by this endpoint (extra_config[\"auth/api-keys\"])" })
+
 /** Service `auth/validator`: only the shared key cache (krakend-jose `auth/jose.json`). */
 export const ServiceValidator = Schema.Struct({
   shared_cache_duration: Fields.withDefault(Fields.Count, 900, "Accepted; Sluice always shares downloaded keys per JWK URL")

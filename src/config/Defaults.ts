@@ -177,6 +177,7 @@ export const endpoint = (
           path: Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "auth/validator"))
         }
       }),
+      ...(raw.extra_config["auth/api-keys"] === undefined ? {} : { "auth/api-keys": raw.extra_config["auth/api-keys"] }),
       ...(raw.extra_config["auth/signer"] === undefined ? {} : {
         "auth/signer": {
           ...raw.extra_config["auth/signer"],
@@ -206,6 +207,19 @@ export const inherited = (service: ServiceSchema.ServiceHead): Inherited => ({
   output_encoding: service.output_encoding,
   write_timeout: service.write_timeout
 })
+
+/** `auth/revoker` with Go's case-insensitive keys folded. */
+const revoker = (raw: ServiceSchema.ServiceHead["extra_config"]["auth/revoker"]): { readonly "auth/revoker"?: Model.RevokerOptions } =>
+  raw === undefined ? {} : {
+    "auth/revoker": {
+      n: (raw.N ?? raw.n)!,
+      p: (raw.P ?? raw.p)!,
+      ttl: (raw.TTL ?? raw.ttl)!,
+      hash_name: raw.hash_name,
+      port: raw.port,
+      token_keys: raw.token_keys
+    }
+  }
 
 /** Default `client_tls` settings: what KrakenD uses for `{}` (TLS 1.3 only). */
 const emptyClientTls: Model.ClientTlsOptions = {
@@ -271,6 +285,8 @@ export const service = (
     ...(raw.extra_config["security/cors"] === undefined ? {} : { "security/cors": raw.extra_config["security/cors"] }),
     ...(raw.extra_config["auth/validator"] === undefined ? {} : { "auth/validator": raw.extra_config["auth/validator"] }),
     ...(raw.extra_config["security/http"] === undefined ? {} : { "security/http": raw.extra_config["security/http"] }),
+    ...(raw.extra_config["auth/api-keys"] === undefined ? {} : { "auth/api-keys": raw.extra_config["auth/api-keys"] }),
+    ...revoker(raw.extra_config["auth/revoker"]),
     ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root, findings)
   }
 })

@@ -130,6 +130,10 @@ export interface ServiceExtraConfig {
   readonly "security/cors"?: CorsOptions | undefined
   /** Security headers, host allowlist and SSL redirect (`src/security/HttpSecure.ts`). */
   readonly "security/http"?: HttpSecureOptions | undefined
+  /** The known API keys (`src/auth/ApiKeys.ts`); endpoints with `auth/api-keys` require one. */
+  readonly "auth/api-keys"?: typeof AuthNamespaces.ApiKeys.Type | undefined
+  /** Revoked tokens, checked by every JWT validator (`src/auth/Revoker.ts`). */
+  readonly "auth/revoker"?: RevokerOptions | undefined
   /** Service-level JWT options (only `shared_cache_duration`). */
   readonly "auth/validator"?: { readonly shared_cache_duration: number } | undefined
 }
@@ -187,6 +191,8 @@ export interface EndpointExtraConfig {
   readonly "auth/validator"?: ValidatorOptions | undefined
   /** Signed tokens in this endpoint's answer (`src/auth/Signer.ts`). */
   readonly "auth/signer"?: SignerOptions | undefined
+  /** The API key roles this endpoint requires (`src/auth/ApiKeys.ts`). */
+  readonly "auth/api-keys"?: typeof AuthNamespaces.EndpointApiKeys.Type | undefined
 }
 
 /**
@@ -439,6 +445,24 @@ export interface BackendExtraConfig {
   readonly "plugin/http-client"?: PluginNamespace | undefined
   /** TLS to this backend (KrakenD Enterprise's per-backend `client_tls`); `path` of the namespace as written. */
   readonly "backend/http/client"?: { readonly client_tls?: ClientTlsOptions | undefined; readonly path: string } | undefined
+}
+
+/**
+ * `auth/revoker` as decoded (the case variants of `N`, `P`, `TTL` folded).
+ *
+ * @example
+ * ```ts
+ * const revoker: RevokerOptions = { n: 10_000_000, p: 0.0000001, ttl: 1500, hash_name: "optimal", port: 1234, token_keys: ["jti"] }
+ * ```
+ */
+export interface RevokerOptions {
+  readonly n: number
+  readonly p: number
+  /** Seconds of each filter generation. */
+  readonly ttl: number
+  readonly hash_name: "optimal" | "default"
+  readonly port: number
+  readonly token_keys: ReadonlyArray<string>
 }
 
 /**

@@ -197,7 +197,9 @@ export const ServiceExtraConfig = Schema.Struct({
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
   "security/cors": Schema.optionalKey(CorsSchema),
   "security/http": Schema.optionalKey(SecurityNamespaces.HttpSecure),
-  "auth/validator": Schema.optionalKey(AuthNamespaces.ServiceValidator)
+  "auth/validator": Schema.optionalKey(AuthNamespaces.ServiceValidator),
+  "auth/revoker": Schema.optionalKey(AuthNamespaces.Revoker),
+  "auth/api-keys": Schema.optionalKey(AuthNamespaces.ApiKeys)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
 /** Endpoint `qos/ratelimit/router` (krakend-ratelimit): in-memory token buckets, per process. */
@@ -222,6 +224,7 @@ export const EndpointExtraConfig = Schema.Struct({
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
   "auth/validator": Schema.optionalKey(AuthNamespaces.Validator),
   "auth/signer": Schema.optionalKey(AuthNamespaces.Signer),
+  "auth/api-keys": Schema.optionalKey(AuthNamespaces.EndpointApiKeys),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
@@ -242,7 +245,8 @@ export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> 
   EndpointProxy: ["shadow"],
   BackendHttpClient: ["send_body_on_redirect"],
   HttpSecure: SecurityNamespaces.httpSecureIgnored,
-  Signer: AuthNamespaces.signerIgnored
+  Signer: AuthNamespaces.signerIgnored,
+  Revoker: AuthNamespaces.revokerIgnored
 }
 
 /** Namespaces checked for typos but dropped from the model, by level (for the JSON Schema). */
@@ -265,7 +269,9 @@ export const serviceShape: Shape.Shape = {
     "security/bot-detector": Shape.of(BotDetectorSchema),
     "security/cors": Shape.of(CorsSchema),
     "security/http": Shape.of(SecurityNamespaces.HttpSecure, { unimplemented: SecurityNamespaces.httpSecureIgnored }),
-    "auth/validator": Shape.of(AuthNamespaces.ServiceValidator, { hints: AuthNamespaces.serviceHints })
+    "auth/validator": Shape.of(AuthNamespaces.ServiceValidator, { hints: AuthNamespaces.serviceHints }),
+    "auth/revoker": Shape.of(AuthNamespaces.Revoker, { unimplemented: AuthNamespaces.revokerIgnored }),
+    "auth/api-keys": Shape.of(AuthNamespaces.ApiKeys, { arrays: { keys: Shape.of(AuthNamespaces.ApiKey) } })
   }
 }
 
@@ -283,7 +289,8 @@ export const endpointShape: Shape.Shape = {
     "security/bot-detector": Shape.of(BotDetectorSchema),
     "qos/ratelimit/router": Shape.of(RateLimitSchema),
     "auth/validator": Shape.of(AuthNamespaces.Validator),
-    "auth/signer": Shape.of(AuthNamespaces.Signer, { unimplemented: AuthNamespaces.signerIgnored })
+    "auth/signer": Shape.of(AuthNamespaces.Signer, { unimplemented: AuthNamespaces.signerIgnored }),
+    "auth/api-keys": Shape.of(AuthNamespaces.EndpointApiKeys)
   }
 }
 

@@ -120,6 +120,13 @@ export const jwtPlaceholders = (endpoint: Model.EndpointConfig, path: string): R
   )
 }
 
+/** An endpoint that requires API keys needs the service to list them (no key could ever match). */
+export const apiKeys = (endpoints: ReadonlyArray<Located>, serviceKeys: boolean): ReadonlyArray<ConfigIssue> =>
+  serviceKeys ? [] : endpoints.filter(({ endpoint }) => endpoint.extra_config["auth/api-keys"] !== undefined).map(({ path }) => ({
+    path: `${path}.extra_config["auth/api-keys"]`,
+    message: "this endpoint requires an API key but no key is defined: list them in $.extra_config[\"auth/api-keys\"].keys"
+  }))
+
 /** An endpoint with the path of its JSON object, for the rules that compare endpoints. */
 export interface Located {
   readonly path: string

@@ -15,6 +15,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import * as ApiKeys from "../auth/ApiKeys.ts"
 import * as Signer from "../auth/Signer.ts"
 import * as Validator from "../auth/Validator.ts"
 import type { ConfigError } from "../config/ConfigError.ts"
@@ -75,7 +76,7 @@ export const makeBackendProxy = (
         RequestBuilder.make(backend),
         Concurrent.make(backend),
         HostSelection.make(backend),
-        HeaderFilter.make(backend, Validator.propagatedHeaders(endpoint)),
+        HeaderFilter.make(backend, [...Validator.propagatedHeaders(endpoint), ...ApiKeys.propagatedHeaders(service, endpoint)]),
         plugins.backend(backend) // backend `plugin/req-resp-modifier`
         // circuit breaker and rate limit go here
       ],

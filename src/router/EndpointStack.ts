@@ -2,7 +2,7 @@
  * The endpoint chain: the ONLY place where the order of the endpoint-level stages is written
  * (KrakenD CE `handler_factory.go`). Outer → inner:
  *
- *   bot detector → JWT validator → [endpoint Lua: later] → router rate limit → endpoint handler
+ *   bot detector → JWT validator → API keys → [endpoint Lua: later] → router rate limit → endpoint handler
  *
  * So a bot is refused before its token is checked, and a request refused with 401/403 is never
  * counted by the rate limit (whose `header` strategy sees the validator's propagated headers).
@@ -14,9 +14,11 @@
 import * as Effect from "effect/Effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
+import * as ApiKeys from "../auth/ApiKeys.ts"
+import * as Revoker from "../auth/Revoker.ts"
 import * as Validator from "../auth/Validator.ts"
 import type { ConfigError } from "../config/ConfigError.ts"
-import type { EndpointConfig } from "../config/Model.ts"
+import type { EndpointConfig, GatewayConfig } from "../config/Model.ts"
 import * as RateLimit from "../qos/RateLimit.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 import type { ClientIp } from "./ClientIp.ts"
@@ -25,23 +27,31 @@ import type { Handler } from "./Endpoint.ts"
 /** A stage around the endpoint handler. */
 export type Wrap = (handler: Handler) => Handler
 
-/** The stages of one endpoint that are built with effects, when the gateway starts. */
+/** The stages of one endpoint that are built when the gateway starts (with effects, or from the service config). */
 export interface Built {
   /** `auth/validator`. */
   readonly validator?: Wrap | undefined
+  /** `auth/api-keys`. */
+  readonly apiKeys?: Wrap | undefined
 }
 
-/** What the effectful stages share across endpoints (JWK key sources). */
+/** What the stages share across endpoints (JWK key sources, the revoker, the service config). */
 export interface Shared {
+  readonly config: GatewayConfig
   readonly keys: Validator.Sources
+  readonly revoker: Revoker.Revoker | undefined
 }
 
-/** A fresh `Shared` for one gateway build. */
-export const shared = (): Shared => ({ keys: Validator.sources() })
+/** The shared parts of one gateway build (the revoker listens or joins its cluster's primary). */
+export const shared = (config: GatewayConfig): Effect.Effect<Shared, ConfigError, Scope.Scope> =>
+  Effect.map(Revoker.fromConfig(config.extra_config["auth/revoker"]), (revoker) => ({ config, keys: Validator.sources(), revoker }))
 
-/** Builds the effectful stages of an endpoint. */
+/** Builds the stages of an endpoint that need more than its own config. */
 export const build = (endpoint: EndpointConfig, common: Shared): Effect.Effect<Built, ConfigError, Scope.Scope> =>
-  Effect.map(Validator.make(endpoint, common.keys), (validator) => ({ validator }))
+  Effect.map(Validator.make(endpoint, common.keys, common.revoker), (validator) => ({
+    validator,
+    apiKeys: ApiKeys.make(common.config, endpoint)
+  }))
 
 /** KrakenD's answer to a bot: 403, empty body. */
 export const forbidden = HttpServerResponse.empty({ status: 403, headers: { "content-length": "0" } })
@@ -70,6 +80,7 @@ export const make = (options: Options, handler: Handler): Handler => {
   const stages: ReadonlyArray<Wrap> = [
     guarded(BotDetector.fromConfig(endpoint.extra_config["security/bot-detector"])),
     options.built?.validator ?? identity,
+    options.built?.apiKeys ?? identity,
     RateLimit.wrap({ endpoint, clientIp: options.clientIp, headers: options.failHeaders })
   ]
   return stages.reduceRight<Handler>((inner, stage) => stage(inner), handler)

@@ -16,8 +16,11 @@ export const isWorker = (): boolean => cluster.isWorker
 /** The default number of workers: one per core. */
 export const defaultWorkers = (): number => Math.max(1, availableParallelism())
 
-/** Forks `count` workers running this process's own command line and supervises them. */
-export const supervise = (count: number): Effect.Effect<void> =>
+/**
+ * Forks `count` workers running this process's own command line and supervises them;
+ * `onFork` sees every worker forked (the revoker replays its entries to it).
+ */
+export const supervise = (count: number, onFork?: ((worker: Worker) => void) | undefined): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     const workers = new Set<Worker>()
     const listening = new Set<Worker>()
@@ -32,6 +35,7 @@ export const supervise = (count: number): Effect.Effect<void> =>
     }
     const fork = () => {
       const worker = cluster.fork()
+      onFork?.(worker)
       workers.add(worker)
       worker.once("listening", () => listening.add(worker))
       worker.on("exit", (code, signal) => {

@@ -171,6 +171,20 @@ describe("jwk_url", () => {
     })
   })
 
+  it("a failed refresh (an unknown kid while the server errors) keeps the cached keys: stale keys are not dropped", async () => {
+    const jwks = await Jwt.jwksServer([k1.jwk])
+    await withGateway(jwks, { cache: true }, async (gw) => {
+      await hitsReach(jwks, 1)
+      const t = await Jwt.token(k1)
+      expect(await status(gw, t)).toBe(200)
+      jwks.mode("error")
+      await sleep(1100)
+      expect(await status(gw, await Jwt.token(k2))).toBe(401)
+      expect(jwks.hits()).toBe(2)
+      expect(await status(gw, t)).toBe(200)
+    })
+  })
+
   it("17 a set not served as JSON is refused: 401", async () => {
     const jwks = await Jwt.jwksServer([k1.jwk])
     jwks.mode("text")

@@ -31,7 +31,6 @@ const BACKEND = (ns: string) => `$.endpoints[0].backend[0].extra_config[${JSON.s
 
 describe("protections Sluice does not implement stop the start", () => {
   const endpointLevel = [
-    "auth/api-keys",
     "validation/cel",
     "validation/json-schema",
     "modifier/lua-endpoint",
@@ -51,7 +50,7 @@ describe("protections Sluice does not implement stop the start", () => {
       }))
   }
 
-  for (const ns of ["auth/revoker", "modifier/lua-endpoint", "qos/ratelimit/service/redis", "auth/api-keys", "security/policies"]) {
+  for (const ns of ["modifier/lua-endpoint", "qos/ratelimit/service/redis", "security/policies"]) {
     it.effect(`service ${ns}: an error, the gateway would serve every endpoint without it`, () =>
       Effect.gen(function*() {
         const issues = yield* issuesOf(config({ service: { [ns]: {} } }))
@@ -147,12 +146,12 @@ describe("protections Sluice does not implement stop the start", () => {
   it.effect("every error is reported at once", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
-        service: { "auth/revoker": {} },
+        service: { "modifier/lua-endpoint": {} },
         endpoint: { "validation/json-schema": {}, "modifier/lua-proxy": {} },
         backend: { "modifier/lua-backend": {} }
       }))
       expect(issues.map((i) => i.path)).toEqual([
-        SERVICE("auth/revoker"),
+        SERVICE("modifier/lua-endpoint"),
         ENDPOINT("validation/json-schema"),
         ENDPOINT("modifier/lua-proxy"),
         BACKEND("modifier/lua-backend")
