@@ -24,7 +24,6 @@ import * as Factory from "./proxy/Factory.ts"
 import * as Transport from "./proxy/Transport.ts"
 import * as EndpointStack from "./router/EndpointStack.ts"
 import * as Router from "./router/Router.ts"
-import * as LoadShed from "./server/LoadShed.ts"
 import * as Server from "./server/Server.ts"
 import * as ServiceStack from "./server/ServiceStack.ts"
 
@@ -78,7 +77,7 @@ export const makeApp = (
  * ```
  */
 export const layer = (config: GatewayConfig, options: Options = {}): Layer.Layer<never, ConfigError, HttpServer.HttpServer> =>
-  Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(serveable(LoadShed.fromConfig(config)(app))))).pipe(
+  Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(serveable(app)))).pipe(
     Layer.provide(Transport.layer(Transport.optionsFromConfig(config))),
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodySize(config, options))))
   )
@@ -137,7 +136,7 @@ export const app = (config: GatewayConfig, options: Options = {}): Effect.Effect
     Effect.map(makeApp(config, options).pipe(Effect.provideService(Transport.Transport, transport)), (app) => {
       // The same limits as `layer`: body size and load shedding travel with the app.
       const limit = ByteSize.bytes(maxBodySize(config, options))
-      return serveable(LoadShed.fromConfig(config)(Effect.provideService(app, HttpIncomingMessage.MaxBodySize, limit)))
+      return serveable(Effect.provideService(app, HttpIncomingMessage.MaxBodySize, limit))
     }))
 
 /** The TypeScript builder: `Gateway.make(spec)` decodes a gateway written with `Endpoint` and `Backend`. */

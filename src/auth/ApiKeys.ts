@@ -21,6 +21,9 @@ import { canonical } from "../proxy/HeaderName.ts"
 import * as RateLimit from "../qos/RateLimit.ts"
 import type { Grant, Handler } from "../router/Endpoint.ts"
 
+/** Longest key looked up: a longer one is refused at once (before any hash is computed). */
+export const KEY_MAX = 512
+
 const unauthorized = Effect.succeed(HttpServerResponse.empty({ status: 401, headers: { "content-length": "0" } }))
 
 const FNV128_OFFSET = 0x6c62272e07bb014262b821756295c58dn
@@ -79,7 +82,7 @@ export const make = (config: GatewayConfig, endpoint: EndpointConfig): ((handler
 
   return (handler) => (request, params, path, rawQuery, grant) => {
     const presented = read(request, rawQuery)
-    if (presented === undefined) return unauthorized
+    if (presented === undefined || presented.length > KEY_MAX) return unauthorized
     const roles = find(presented)
     const role = roles === undefined ? undefined : accepted.size === 0 ? "ANY" : roles.find((r) => accepted.has(r))
     if (role === undefined) return unauthorized

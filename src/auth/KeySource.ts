@@ -5,7 +5,8 @@
  *
  * Remote keys are imported once per download and kept with their download time; a key older
  * than the endpoint's `cache_duration` (1 s without `cache`) is looked up again. Downloads are
- * single-flight, at most one a second per source, and a key id that was not found is refused
+ * single-flight, at most one a second per source (a lookup waits for the next one rather than
+ * refuse a key published a moment ago), and a key id that a download did not find is refused
  * without a download for `failed_jwk_key_cooldown` (at least 1 s): one bad token cannot make
  * the gateway hammer the identity provider. A failed download keeps nothing stale (KrakenD:
  * 401). The keys of a set that no longer lists them are dropped at once.
@@ -31,9 +32,16 @@ export const FLOOR_MS = 1000
 /** Verified tokens remembered per source. */
 export const VERIFIED_MAX = 10_000
 
-/** A token whose signature was verified, and the key that did it. */
+/** Longest token remembered (longer ones are verified every time). */
+export const REMEMBERED_TOKEN_MAX = 4096
+
+/** Longest key id looked up: a longer one is refused at once (ids come from clients). */
+export const KEY_ID_MAX = 256
+
+/** A token whose signature was verified, the key that did it and the id it was found by. */
 export interface Verified {
   readonly key: Key
+  readonly id: string
   readonly claims: Claims
 }
 
@@ -114,6 +122,7 @@ const memory = (): Pick<KeySource, "verified" | "remember"> => {
   return {
     verified: (token) => tokens.get(token),
     remember: (token, verified) => {
+      if (token.length > REMEMBERED_TOKEN_MAX) return
       if (tokens.size >= VERIFIED_MAX) tokens.delete(tokens.keys().next().value!)
       tokens.set(token, verified)
     }
@@ -142,11 +151,13 @@ export const remote = (
   let inflight: Promise<void> | undefined
   let lastAttempt = -Infinity
   let lastError: string | undefined
+  /** The last download could not be had (not: it had no such key). */
+  let lastFailed = false
   const misses = new Map<string, number>()
 
   const download = (): Promise<void> => {
     if (inflight !== undefined) return inflight
-    lastAttempt = Date.now()
+    lastAttempt = performance.now()
     inflight = fetch()
       .then((jwks) => importSet(jwks, alg, strategy, keys))
       .then(({ keys: imported, skipped }) => {
@@ -155,8 +166,10 @@ export const remote = (
         lastError = imported.size === 0
           ? `no Keys have been found${skipped.length > 0 ? ` usable with ${alg}: ${skipped.join("; ")}` : ""}`
           : undefined
+        lastFailed = false
       }, (e: unknown) => {
         lastError = e instanceof Error ? e.message : String(e)
+        lastFailed = true
       })
       .finally(() => {
         inflight = undefined
@@ -170,15 +183,29 @@ export const remote = (
   }
 
   const load = async (id: string, maxAgeMs: number): Promise<Key> => {
+    if (id.length > KEY_ID_MAX) throw new Error(`key id longer than ${KEY_ID_MAX} characters`)
     const until = misses.get(id)
     if (until !== undefined && until > Date.now()) {
       throw new Error(`key '${id}' was not found a moment ago; no new download before the cooldown ends`)
     }
-    if (inflight !== undefined) await inflight
-    else if (Date.now() - lastAttempt >= FLOOR_MS) await download()
-    const key = get(id, maxAgeMs)
+    const asked = performance.now()
+    const running = inflight
+    if (running !== undefined) await running
+    let key = get(id, maxAgeMs)
     if (key !== undefined) return key
-    if (misses.size >= VERIFIED_MAX) misses.clear()
+    // Only a download that started after this lookup can tell that the key does not exist (a
+    // key published during an earlier download must not be refused for the whole cooldown):
+    // wait out the floor (at most a second), then download once, shared with other lookups. A
+    // download that failed says nothing more by being repeated at once.
+    if (lastAttempt < asked && !(running !== undefined && lastFailed)) {
+      const wait = lastAttempt + FLOOR_MS - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      // a download started since this lookup asked (by another lookup) is joined, else one starts
+      await (lastAttempt < asked ? download() : inflight ?? Promise.resolve())
+      key = get(id, maxAgeMs)
+      if (key !== undefined) return key
+    }
+    if (misses.size >= VERIFIED_MAX) misses.delete(misses.keys().next().value!)
     misses.set(id, Date.now() + cooldownMs)
     throw new Error(lastError ?? (keys.has(id) ? "the cached key expired" : "no Keys have been found"))
   }

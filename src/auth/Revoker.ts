@@ -9,14 +9,16 @@
  * Revocations arrive over HTTP on `127.0.0.1:<port>` — KrakenD speaks Go's `net/rpc`, which has no
  * Node implementation, on every interface without authentication; Sluice's listener is loopback
  * only: `POST /add {"elems": ["jti-abc"]}` → `{"count": 1}`, `POST /check` → `{"checks": [true]}`.
- * With `--workers N` the primary listens and forwards every addition to each worker (and
- * replays the live ones to a worker that starts later), so no worker ever misses a revocation.
+ * With `--workers N` the primary listens and forwards every addition to each worker; a worker
+ * asks for the entries still alive and gets them before it serves (also after a restart), so no
+ * worker ever misses a revocation.
  *
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import cluster from "node:cluster"
+import { createHash } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Worker } from "node:cluster"
 import { ConfigError } from "../config/ConfigError.ts"
@@ -34,16 +36,10 @@ export const sizing = (n: number, p: number): { readonly m: number; readonly k: 
   return { m, k: Math.ceil((Math.LN2 * m) / n) }
 }
 
-/** Two 32-bit FNV-1a hashes of a string (different offset bases), for double hashing. */
+/** Two independent 32-bit hashes of a string (from one SHA-256), for double hashing. */
 const hashes = (s: string): readonly [number, number] => {
-  let a = 0x811c9dc5
-  let b = 0x050c5d1f
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
-    b = Math.imul(b ^ c, 0x01000193)
-  }
-  return [a >>> 0, (b | 1) >>> 0]
+  const d = createHash("sha256").update(s).digest()
+  return [d.readUInt32BE(0), (d.readUInt32BE(4) | 1) >>> 0]
 }
 
 /** The revocation set of one process. */
@@ -173,15 +169,24 @@ export const listen = (
       })
   ).pipe(Effect.map(({ port: bound }) => bound))
 
-/** The message a primary sends its workers for every addition. */
+/** The message a primary sends its workers for every addition (`replay`: the answer to `ready`). */
 interface AddMessage {
   readonly sluice: "revoker/add"
   readonly elems: ReadonlyArray<string>
+  readonly replay?: boolean
+}
+
+/** A worker's request for the entries still alive, before it serves. */
+interface ReadyMessage {
+  readonly sluice: "revoker/ready"
 }
 
 const isAdd = (m: unknown): m is AddMessage =>
   typeof m === "object" && m !== null && (m as { readonly sluice?: unknown }).sluice === "revoker/add" &&
   Array.isArray((m as { readonly elems?: unknown }).elems)
+
+/** How long a worker waits for its primary's replay before it serves anyway. */
+const REPLAY_WAIT_MS = 5_000
 
 /**
  * The revoker of a serving process: in a cluster worker it is fed by the primary; otherwise it
@@ -191,13 +196,26 @@ export const fromConfig = (options: RevokerOptions | undefined): Effect.Effect<R
   options === undefined ? Effect.succeed(undefined) : Effect.gen(function*() {
     const revoker = yield* make(options)
     if (cluster.isWorker) {
+      // Subscribe, then ask the primary for the entries still alive and wait for them: the
+      // worker only serves once it refuses every revoked token.
       yield* Effect.acquireRelease(
-        Effect.sync(() => {
+        Effect.callback<(m: unknown) => void>((resume) => {
+          let replayed = false
           const onMessage = (m: unknown) => {
-            if (isAdd(m)) revoker.add(m.elems)
+            if (!isAdd(m)) return
+            revoker.add(m.elems)
+            if (m.replay === true && !replayed) {
+              replayed = true
+              clearTimeout(timer)
+              resume(Effect.succeed(onMessage))
+            }
           }
+          const timer = setTimeout(() => {
+            replayed = true
+            resume(Effect.succeed(onMessage))
+          }, REPLAY_WAIT_MS)
           process.on("message", onMessage)
-          return onMessage
+          process.send?.({ sluice: "revoker/ready" } satisfies ReadyMessage)
         }),
         (onMessage) => Effect.sync(() => process.off("message", onMessage))
       )
@@ -223,7 +241,7 @@ export const primary = (
       while (log.length > 0 && log[0]!.at < horizon) log.shift()
       return log.map((e) => e.elem)
     }
-    // a worker gets additions once it listens (its revoker is built by then); before, they wait in the log
+    // a worker gets additions once its revoker asked for the replay; before, they wait in the log
     const ready = new Set<Worker>()
     const send = (worker: Worker, elems: ReadonlyArray<string>) => {
       if (worker.isConnected()) worker.send({ sluice: "revoker/add", elems } satisfies AddMessage)
@@ -238,10 +256,10 @@ export const primary = (
     }, shadow.check)
     yield* Effect.logInfo(`[SERVICE: Bloomfilter] revocations on http://127.0.0.1:${port} (POST /add, /check), forwarded to every worker`)
     return (worker: Worker) => {
-      worker.once("listening", () => {
+      worker.on("message", (m: unknown) => {
+        if (typeof m !== "object" || m === null || (m as { readonly sluice?: unknown }).sluice !== "revoker/ready") return
         ready.add(worker)
-        const elems = live()
-        if (elems.length > 0) send(worker, elems)
+        if (worker.isConnected()) worker.send({ sluice: "revoker/add", elems: live(), replay: true } satisfies AddMessage)
       })
       worker.once("exit", () => ready.delete(worker))
     }

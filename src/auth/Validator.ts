@@ -175,7 +175,7 @@ export const make = (
             const { payload } = await compactVerify(compact, key, { algorithms: [alg] })
             const claims: unknown = JSON.parse(decoder.decode(payload))
             if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw new Error("Token sent by client is invalid: the payload is not a JSON object")
-            source.remember(compact, { key, claims: claims as Claims.Claims })
+            source.remember(compact, { key, id, claims: claims as Claims.Claims })
             return claims as Claims.Claims
           },
           catch: (e) => e instanceof Error ? e.message : String(e)
@@ -184,14 +184,15 @@ export const make = (
       return (request, values, path, rawQuery) => {
         const token = extract(request)
         if (token === undefined) return refuse(401, "Unable to validate the token: Token not found")
+        // This exact token was verified before (remembered in its compact form, without
+        // whitespace), with the key its header names, still current.
+        const seen = source.verified(token)
+        if (seen !== undefined && source.get(seen.id, maxAgeMs) === seen.key) return after(seen.claims, request, values, path, rawQuery)
         const parsed = Token.parse(token)
         if (typeof parsed === "string") return refuse(401, `Unable to validate the token: ${parsed}`)
         if (parsed.header["alg"] !== alg) return refuse(401, "Unable to validate the token: algorithm is invalid")
         const id = Token.keyId(parsed.header, strategy)
-        const key = source.get(id, maxAgeMs)
-        const seen = key === undefined ? undefined : source.verified(parsed.compact)
-        if (seen !== undefined && seen.key === key) return after(seen.claims, request, values, path, rawQuery)
-        return Effect.matchEffect(verify(parsed.compact, id, key), {
+        return Effect.matchEffect(verify(parsed.compact, id, source.get(id, maxAgeMs)), {
           onFailure: (reason) => refuse(401, `Unable to validate the token: ${reason}`),
           onSuccess: (claims) => after(claims, request, values, path, rawQuery)
         })

@@ -17,6 +17,7 @@ import * as Gateway from "../Gateway.ts"
 import * as Cluster from "../server/Cluster.ts"
 import * as Registry from "../plugin/Registry.ts"
 import * as Logging from "../server/Logging.ts"
+import * as Files from "./Files.ts"
 import * as Plugins from "./Plugins.ts"
 
 const configFlag = Flag.File("config", { mustExist: true }).pipe(
@@ -88,7 +89,11 @@ const check = Command.make(
     // Plugin settings are part of the config: load the plugins and decode every configured use.
     const registry = yield* Effect.catchTag(Registry.make({ folder: config.plugin }), "ConfigError", reportConfigError)
     const pluginIssues = Plugins.useIssues(config, registry)
-    if (pluginIssues.length > 0) return yield* reportConfigError(new ConfigError({ issues: pluginIssues }))
+    // The files the start reads (certificates, key sets) are part of the config too.
+    const fileIssues = yield* Files.issues(config)
+    if (pluginIssues.length + fileIssues.length > 0) {
+      return yield* reportConfigError(new ConfigError({ issues: [...pluginIssues, ...fileIssues] }))
+    }
     yield* Console.log(`Syntax OK! ${config.endpoints.length} endpoint(s)`)
     if (notices.length > 0) {
       yield* Console.log(`${notices.length} note(s):\n${notices.map((n) => `  INFO ${n.path}: ${n.message}`).join("\n")}`)

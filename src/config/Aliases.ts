@@ -126,9 +126,13 @@ export const retiredKeys: Readonly<Record<string, string>> = {
   blacklist: "deny"
 }
 
+/** `table[key]` for own keys only (config keys such as `constructor` are plain text). */
+export const own = <A>(table: Readonly<Record<string, A>>, key: string): A | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined
+
 /** The 2.x name of a 1.x key (Go's JSON keys are case-insensitive, so is this lookup). */
 export const retiredKey = (key: string): string | undefined => {
-  const exact = retiredKeys[key]
+  const exact = own(retiredKeys, key)
   if (exact !== undefined) return exact
   const lower = key.toLowerCase()
   for (const [old, current] of Object.entries(retiredKeys)) if (old.toLowerCase() === lower) return current
@@ -145,7 +149,7 @@ export const renameKeys = (value: unknown): unknown => {
 }
 
 /** The current name of a namespace: its alias target, or itself. */
-export const current = (namespace: string): string => legacy[namespace] ?? namespace
+export const current = (namespace: string): string => own(legacy, namespace) ?? namespace
 
 /** The legacy spellings of a current namespace name. */
 export const spellings = (namespace: string): ReadonlyArray<string> =>

@@ -33,6 +33,34 @@ const PropagatedClaim = Schema.Tuple([Schema.String, Schema.String]).annotate({
   description: "[claim, header]: the claim (nested with dots, unless it starts with http) sent to the backends in the header"
 })
 
+/** Where a validator's or a signer's keys come from: exactly one source, https unless allowed, not encrypted. */
+const keySourceIssue = (
+  v: {
+    readonly jwk_url?: string | undefined
+    readonly jwk_local_path?: string | undefined
+    readonly disable_jwk_security: boolean
+    readonly secret_url?: string | undefined
+    readonly cypher_key?: string | undefined
+  },
+  missing: string
+) => {
+  if (v.jwk_url === undefined && v.jwk_local_path === undefined) return { path: ["alg"], issue: `${missing}: set jwk_url or jwk_local_path` }
+  if (v.jwk_url !== undefined && v.jwk_local_path !== undefined) return { path: ["jwk_local_path"], issue: "set jwk_url or jwk_local_path, not both" }
+  if (v.jwk_url !== undefined && !v.disable_jwk_security && !v.jwk_url.startsWith("https://")) {
+    return {
+      path: ["jwk_url"],
+      issue: "JWK client is using an insecure connection to the JWK service: use https, or set disable_jwk_security (KrakenD would answer 401 to every request)"
+    }
+  }
+  if (v.secret_url !== undefined || v.cypher_key !== undefined) {
+    return {
+      path: [v.secret_url !== undefined ? "secret_url" : "cypher_key"],
+      issue: "encrypted JWK files (secret_url, cypher_key) are not implemented by Sluice yet: decrypt the file and point jwk_local_path at it"
+    }
+  }
+  return undefined
+}
+
 /** Endpoint `auth/validator`: JWT validation (krakend-jose). */
 export const Validator = Schema.Struct({
   alg: Algorithm,
@@ -58,7 +86,7 @@ export const Validator = Schema.Struct({
   roles_key_is_nested: Fields.flag("roles_key is a dot path into nested claims (unless it starts with http)"),
   roles: Fields.withDefault(Fields.Strings, [], "At least one of these roles is required (403 otherwise)"),
   scopes_key: Fields.optional(Schema.String, "Claim holding the scopes (a dot path into nested claims)"),
-  scopes_matcher: Fields.withDefault(Schema.String, "any", "all: every scope required; anything else: any of them"),
+  scopes_matcher: Fields.withDefault(Schema.Literals(["any", "all"]), "any", "all: every scope required; any: one of them"),
   scopes: Fields.withDefault(Fields.Strings, [], "Required scopes (checked only with scopes_key; 403 otherwise)"),
   cookie_key: Fields.withDefault(Schema.String, "access_token", "Cookie read when the header holds no token"),
   auth_header_name: Fields.withDefault(Schema.String, "Authorization", "Header holding the token (Bearer prefix optional)"),
@@ -78,25 +106,15 @@ export const Validator = Schema.Struct({
   secret_url: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)"),
   cypher_key: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)")
 }).check(Schema.makeFilter((v) => {
-  if (v.jwk_url === undefined && v.jwk_local_path === undefined) {
-    return { path: ["alg"], issue: "a validator needs its keys: set jwk_url or jwk_local_path" }
-  }
-  if (v.jwk_url !== undefined && v.jwk_local_path !== undefined) {
-    return { path: ["jwk_local_path"], issue: "set jwk_url or jwk_local_path, not both" }
-  }
-  if (v.jwk_url !== undefined && !v.disable_jwk_security && !v.jwk_url.startsWith("https://")) {
-    return {
-      path: ["jwk_url"],
-      issue: "JWK client is using an insecure connection to the JWK service: use https, or set disable_jwk_security (KrakenD would answer 401 to every request)"
-    }
-  }
+  const keys = keySourceIssue(v, "a validator needs its keys")
+  if (keys !== undefined) return keys
   if (v.jwk_local_path !== undefined && v.cache) {
     return { path: ["cache"], issue: "cache could not be used with jwk_local_path (the file is read once at start)" }
   }
-  if (v.secret_url !== undefined || v.cypher_key !== undefined) {
+  if (v.scopes.length > 0 && (v.scopes_key === undefined || v.scopes_key === "")) {
     return {
-      path: [v.secret_url !== undefined ? "secret_url" : "cypher_key"],
-      issue: "encrypted JWK files (secret_url, cypher_key) are not implemented by Sluice yet: decrypt the file and point jwk_local_path at it"
+      path: ["scopes"],
+      issue: "scopes are checked only with scopes_key (KrakenD silently skips them): set scopes_key to the claim holding the scopes, e.g. \"scope\""
     }
   }
   return undefined
@@ -120,27 +138,7 @@ export const Signer = Schema.Struct({
   typ: Fields.withDefault(Schema.String, "JWT", "The typ header of the tokens"),
   secret_url: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)"),
   cypher_key: Fields.optional(Schema.String, "Encrypted jwk_local_path: not implemented (start error)")
-}).check(Schema.makeFilter((v) => {
-  if (v.jwk_url === undefined && v.jwk_local_path === undefined) {
-    return { path: ["alg"], issue: "a signer needs its key: set jwk_url or jwk_local_path" }
-  }
-  if (v.jwk_url !== undefined && v.jwk_local_path !== undefined) {
-    return { path: ["jwk_local_path"], issue: "set jwk_url or jwk_local_path, not both" }
-  }
-  if (v.jwk_url !== undefined && !v.disable_jwk_security && !v.jwk_url.startsWith("https://")) {
-    return {
-      path: ["jwk_url"],
-      issue: "JWK client is using an insecure connection to the JWK service: use https, or set disable_jwk_security (KrakenD would answer 401 to every request)"
-    }
-  }
-  if (v.secret_url !== undefined || v.cypher_key !== undefined) {
-    return {
-      path: [v.secret_url !== undefined ? "secret_url" : "cypher_key"],
-      issue: "encrypted JWK files (secret_url, cypher_key) are not implemented by Sluice yet: decrypt the file and point jwk_local_path at it"
-    }
-  }
-  return undefined
-})).annotate({
+}).check(Schema.makeFilter((v) => keySourceIssue(v, "a signer needs its key"))).annotate({
   identifier: "Signer",
   description: "JWT signer (extra_config[\"auth/signer\"]): the keys_to_sign objects of the answer become signed tokens"
 })
@@ -178,14 +176,20 @@ export const Revoker = Schema.Struct({
   description: "Token revocation (extra_config[\"auth/revoker\"]): validators refuse revoked tokens with 401"
 })
 
-/** Enterprise Revoke Server keys: not read by KrakenD CE, accepted with a warning. */
-export const revokerIgnored: ReadonlyArray<string> = [
+/**
+ * Enterprise Revoke Server keys: revocations would come from a server Sluice does not speak to,
+ * so revoked tokens would keep working — refused (fail closed).
+ */
+export const revokerHints: Readonly<Record<string, string>> = Object.fromEntries([
   "revoke_server_ping_url",
   "revoke_server_api_key",
   "revoke_server_ping_interval",
   "revoke_server_max_retries",
   "revoke_server_max_workers"
-]
+].map((key) => [
+  key,
+  `${key} configures KrakenD Enterprise's Revoke Server, which Sluice does not implement: its revocations would never arrive and revoked tokens would keep working; post revocations to the revoker's port instead (docs/config.md "Token revocation")`
+]))
 
 /** One API key of `auth/api-keys` (`@`-prefixed keys are notes). */
 export const ApiKey = Schema.Struct({

@@ -134,7 +134,7 @@ export const decodeResult = (input: unknown): DecodeResult => {
     if (backends.length < rawBackends.length) return
     const endpoint = Defaults.endpoint(head, backends, inherited, path, findings)
     if (endpoint !== undefined) {
-      findings.issues.push(...Rules.jwtPlaceholders(endpoint, path))
+      findings.issues.push(...Rules.jwtPlaceholders(endpoint, path), ...Rules.rateLimitKey(endpoint, path))
       located.push({ path, endpoint })
     }
   })

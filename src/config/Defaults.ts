@@ -29,7 +29,8 @@ export interface Inherited {
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
 /** `http://` added when there is no scheme, trailing `/` removed (Lura's host sanitizing). */
-export const sanitizeHost = (host: string): string => (SCHEME.test(host) ? host : `http://${host}`).replace(/\/+$/, "")
+export const sanitizeHost = (host: string, scheme = "http"): string =>
+  (SCHEME.test(host) ? host : `${scheme}://${host}`).replace(/\/+$/, "")
 
 /** A path with a leading `/`. */
 export const withLeadingSlash = (path: string): string => (path.startsWith("/") ? path : `/${path}`)
@@ -56,10 +57,13 @@ const backend = (
       message: "sd \"dns\" is not implemented by Sluice yet; the hosts are used as written"
     })
   }
-  if (raw.sd_scheme !== undefined && raw.sd_scheme !== "http") {
+  // With sd "dns" the hosts are used as written, with sd_scheme as their scheme (never plain
+  // http where https was asked for).
+  const scheme = raw.sd === "dns" && (raw.sd_scheme === "https" || raw.sd_scheme === "http") ? raw.sd_scheme : "http"
+  if (raw.sd_scheme !== undefined && raw.sd_scheme !== scheme) {
     findings.warnings.push({
       path: JsonPath.key(path, "sd_scheme"),
-      message: `sd_scheme ${JSON.stringify(raw.sd_scheme)} is not implemented by Sluice yet; ignored`
+      message: `sd_scheme ${JSON.stringify(raw.sd_scheme)} applies to sd "dns" hosts (http or https); ignored`
     })
   }
   const http = raw.extra_config["backend/http"]
@@ -74,8 +78,13 @@ const backend = (
   if (raw.extra_config["backend/http/client"]?.client_tls?.allow_insecure_connections === true) {
     insecureWarning(`${clientPath}.client_tls.allow_insecure_connections`, findings)
   }
+  legacyTlsWarning(raw.extra_config["backend/http/client"]?.client_tls, `${clientPath}.client_tls`, findings)
+  clientCertsWarning(raw.extra_config["backend/http/client"]?.client_tls, `${clientPath}.client_tls`, findings)
+  if (raw.extra_config["backend/http/client"]?.client_tls !== undefined && hosts.some((h) => !h.startsWith("https://") && (SCHEME.test(h) || scheme !== "https"))) {
+    findings.warnings.push({ path: `${clientPath}.client_tls`, message: "this backend has an http host: its client_tls applies only to https hosts" })
+  }
   return {
-    host: raw.disable_host_sanitize ? hosts : hosts.map(sanitizeHost),
+    host: raw.disable_host_sanitize ? hosts : hosts.map((h) => sanitizeHost(h, scheme)),
     url_pattern: withLeadingSlash(raw.url_pattern),
     method: raw.method ?? endpoint.method,
     encoding: endpoint.output_encoding === "no-op" ? "no-op" : raw.encoding,
@@ -221,6 +230,23 @@ const revoker = (raw: ServiceSchema.ServiceHead["extra_config"]["auth/revoker"])
     }
   }
 
+/** The listener's `tls` unless `disabled`; settings that would not take effect are warned about. */
+const serverTls = (raw: ServiceSchema.ServiceHead, findings: Shape.Findings): { readonly tls?: Model.TlsOptions } => {
+  const tls = raw.tls
+  if (tls === undefined) return {}
+  if (tls.disabled) {
+    if (tls.enable_mtls) {
+      findings.warnings.push({ path: "$.tls.disabled", message: "TLS is disabled: the gateway serves plain HTTP and asks for no client certificate (enable_mtls is not applied)" })
+    }
+    return {}
+  }
+  legacyTlsWarning(tls, "$.tls", findings)
+  if (!tls.enable_mtls && (tls.ca_certs.length > 0 || tls.disable_system_ca_pool)) {
+    findings.warnings.push({ path: "$.tls.ca_certs", message: "client CAs are set but enable_mtls is not: no client certificate is asked for" })
+  }
+  return { tls }
+}
+
 /** Default `client_tls` settings: what KrakenD uses for `{}` (TLS 1.3 only). */
 const emptyClientTls: Model.ClientTlsOptions = {
   allow_insecure_connections: false,
@@ -236,7 +262,32 @@ const clientTls = (raw: ServiceSchema.ServiceHead, findings: Shape.Findings): { 
   if (raw.client_tls === undefined && !raw.allow_insecure_connections) return {}
   const insecure = raw.allow_insecure_connections || raw.client_tls?.allow_insecure_connections === true
   if (insecure) insecureWarning(raw.allow_insecure_connections ? "$.allow_insecure_connections" : "$.client_tls.allow_insecure_connections", findings)
+  legacyTlsWarning(raw.client_tls, "$.client_tls", findings)
+  clientCertsWarning(raw.client_tls, "$.client_tls", findings)
   return { client_tls: { ...(raw.client_tls ?? emptyClientTls), allow_insecure_connections: insecure } }
+}
+
+/**
+ * TLS 1.0 and 1.1 need OpenSSL's security level 0 in Node, which would also accept SHA-1
+ * signatures and short keys: Sluice keeps the default level, so such peers fail the handshake.
+ */
+export const legacyTlsWarning = (block: { readonly min_version: string } | undefined, path: string, findings: Shape.Findings): void => {
+  if (block !== undefined && ["SSL3.0", "TLS10", "TLS11"].includes(block.min_version)) {
+    findings.warnings.push({
+      path: `${path}.min_version`,
+      message: `${block.min_version} is not available: TLS 1.0 and 1.1 would need OpenSSL's security level 0, which also accepts SHA-1 signatures and short keys; TLS 1.2 is the lowest version negotiated`
+    })
+  }
+}
+
+/** Node's client sends one certificate: the pairs after the first are never used. */
+const clientCertsWarning = (block: Model.ClientTlsOptions | undefined, path: string, findings: Shape.Findings): void => {
+  if (block !== undefined && block.client_certs.length > 1) {
+    findings.warnings.push({
+      path: `${path}.client_certs[1]`,
+      message: "only the first client certificate is sent (Node's TLS client cannot choose one per server request, as Go does)"
+    })
+  }
 }
 
 /** `allow_insecure_connections` is logged loudly: every start says that backends are not verified. */
@@ -254,7 +305,7 @@ export const service = (
   name: raw.name,
   port: raw.port,
   listen_ip: raw.listen_ip,
-  host: raw.host.map(sanitizeHost),
+  host: raw.host.map((h) => sanitizeHost(h)),
   timeout: raw.timeout,
   cache_ttl: raw.cache_ttl,
   output_encoding: raw.output_encoding,
@@ -273,7 +324,7 @@ export const service = (
   max_idle_connections_per_host: raw.max_idle_connections_per_host,
   disable_keep_alives: raw.disable_keep_alives,
   disable_compression: raw.disable_compression,
-  ...(raw.tls === undefined || raw.tls.disabled ? {} : { tls: raw.tls }),
+  ...serverTls(raw, findings),
   ...clientTls(raw, findings),
   endpoints,
   extra_config: {

@@ -245,8 +245,7 @@ export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> 
   EndpointProxy: ["shadow"],
   BackendHttpClient: ["send_body_on_redirect"],
   HttpSecure: SecurityNamespaces.httpSecureIgnored,
-  Signer: AuthNamespaces.signerIgnored,
-  Revoker: AuthNamespaces.revokerIgnored
+  Signer: AuthNamespaces.signerIgnored
 }
 
 /** Namespaces checked for typos but dropped from the model, by level (for the JSON Schema). */
@@ -270,7 +269,7 @@ export const serviceShape: Shape.Shape = {
     "security/cors": Shape.of(CorsSchema),
     "security/http": Shape.of(SecurityNamespaces.HttpSecure, { unimplemented: SecurityNamespaces.httpSecureIgnored }),
     "auth/validator": Shape.of(AuthNamespaces.ServiceValidator, { hints: AuthNamespaces.serviceHints }),
-    "auth/revoker": Shape.of(AuthNamespaces.Revoker, { unimplemented: AuthNamespaces.revokerIgnored }),
+    "auth/revoker": Shape.of(AuthNamespaces.Revoker, { hints: AuthNamespaces.revokerHints }),
     "auth/api-keys": Shape.of(AuthNamespaces.ApiKeys, { arrays: { keys: Shape.of(AuthNamespaces.ApiKey) } })
   }
 }

@@ -4,7 +4,8 @@
  * A gateway must never be more open than its config says.
  *
  * - Protecting namespaces: `auth/*`, `security/*` (but `security/cors`, whose absence only takes
- *   permissions away from browsers), `validation/*`, `modifier/lua-*`, `qos/ratelimit/*`.
+ *   permissions away from browsers), `validation/*`, `modifier/lua-*`, `qos/ratelimit/*`,
+ *   `governance/*` (Enterprise quotas).
  * - The root keys `tls` and `client_tls` were protections too until Sluice implemented them; they
  *   stay valid `ignore` entries (that then ignore nothing).
  * - The escape hatch: service `"sluice/compat": { "ignore": ["auth/signer"] }` names
@@ -58,28 +59,36 @@ export const isProtecting = (namespace: string): boolean =>
   (namespace.startsWith("security/") && namespace !== "security/cors") ||
   namespace.startsWith("validation/") ||
   namespace.startsWith("modifier/lua-") ||
-  namespace.startsWith("qos/ratelimit/")
+  namespace.startsWith("qos/ratelimit/") ||
+  namespace.startsWith("governance/")
 
 
 /** The namespace a current, legacy or retired (1.x) name stands for. */
-const target = (name: string): string => Aliases.legacy[name] ?? Aliases.retired[name]?.current ?? name
+const target = (name: string): string => Aliases.own(Aliases.legacy, name) ?? Aliases.own(Aliases.retired, name)?.current ?? name
 
 /**
  * The names the loose near-miss rule compares against: current, legacy and retired (1.x) names
  * of the protecting namespaces.
  */
 const protectingNames: ReadonlyArray<string> = [
-  ...Object.keys(readAt),
-  ...[...Object.keys(Aliases.legacy), ...Object.keys(Aliases.retired)].filter((name) => isProtecting(target(name)))
+  ...new Set([
+    ...Object.keys(readAt),
+    ...Aliases.known.filter(isProtecting),
+    ...[...Object.keys(Aliases.legacy), ...Object.keys(Aliases.retired)].filter((name) => isProtecting(target(name)))
+  ])
 ]
 
 /**
  * The protecting namespace an unknown name is a near miss of (`_` and `.` alike, any case), e.g.
- * `github_com/devopsfaith/krakend-jose/validator` → `github.com/devopsfaith/krakend-jose/validator`.
+ * `github_com/devopsfaith/krakend-jose/validator` → `github.com/devopsfaith/krakend-jose/validator`,
+ * `Auth/Basic` → `auth/basic`.
  */
 export const nearMiss = (name: string): string | undefined => {
   const loose = Aliases.loose(name)
-  return protectingNames.find((known) => known !== name && Aliases.loose(known) === loose)
+  const known = protectingNames.find((n) => n !== name && Aliases.loose(n) === loose)
+  if (known !== undefined) return known
+  const lower = name.toLowerCase()
+  return lower !== name && isProtecting(lower) ? lower : undefined
 }
 
 /** What running without a protection at a level means. */
@@ -132,7 +141,7 @@ export const unimplementedNamespace = (
   level: Level
 ): boolean => {
   if (level === "async_agent" || !isProtecting(name)) return false
-  const levels = readAt[name]
+  const levels = Aliases.own(readAt, name)
   const reason = levels !== undefined && !levels.includes(level)
     ? `namespace ${JSON.stringify(name)} is read at ${levels.join(" and ")} level only (KrakenD ignores it here too): ${subject[level]}`
     : `namespace ${JSON.stringify(name)} is not implemented by Sluice yet: ${subject[level]}`
@@ -172,7 +181,7 @@ export const readCompat = (root: unknown, issues: Array<ConfigIssue>): Compat =>
     else {
       issues.push({
         path,
-        message: `${JSON.stringify(entry)} is not a protection: only auth/*, security/* (not CORS), validation/*, modifier/lua-*, qos/ratelimit/* namespaces, tls and client_tls can be listed${
+        message: `${JSON.stringify(entry)} is not a protection: only auth/*, security/* (not CORS), validation/*, modifier/lua-*, qos/ratelimit/*, governance/* namespaces, tls and client_tls can be listed${
           Suggest.hint(entry, [...protectingNames, ...rootKeys])
         }`
       })

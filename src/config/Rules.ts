@@ -120,6 +120,24 @@ export const jwtPlaceholders = (endpoint: Model.EndpointConfig, path: string): R
   )
 }
 
+/**
+ * A router rate limit's client key must exist: a `param` that is not a param of the endpoint, or
+ * an empty `header` name, would give every request the same missing key (429 for all).
+ */
+export const rateLimitKey = (endpoint: Model.EndpointConfig, path: string): ReadonlyArray<ConfigIssue> => {
+  const limit = endpoint.extra_config["qos/ratelimit/router"]
+  if (limit === undefined || limit.client_max_rate <= 0) return []
+  const at = `${path}.extra_config["qos/ratelimit/router"].key`
+  if (limit.strategy === "header" && limit.key === "") return [{ path: at, message: "the header strategy needs key: the header naming the client" }]
+  if (limit.strategy === "param") {
+    const names = params(endpoint.endpoint)
+    if (!names.some((n) => n.toLowerCase() === limit.key.toLowerCase())) {
+      return [{ path: at, message: `${JSON.stringify(limit.key)} is not a param of ${endpoint.endpoint}${names.length > 0 ? ` (params: ${names.join(", ")})` : ""}` }]
+    }
+  }
+  return []
+}
+
 /** An endpoint that requires API keys needs the service to list them (no key could ever match). */
 export const apiKeys = (endpoints: ReadonlyArray<Located>, serviceKeys: boolean): ReadonlyArray<ConfigIssue> =>
   serviceKeys ? [] : endpoints.filter(({ endpoint }) => endpoint.extra_config["auth/api-keys"] !== undefined).map(({ path }) => ({

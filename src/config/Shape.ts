@@ -166,7 +166,7 @@ const checkNamespaces = (
       continue
     }
     if (Protections.unimplementedNamespace(findings, name, at, level)) continue
-    const retired = Aliases.retired[written]
+    const retired = Aliases.own(Aliases.retired, written)
     if (retired !== undefined) {
       retiredNamespace(findings, written, retired, item, at, level)
       continue

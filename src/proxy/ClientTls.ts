@@ -22,15 +22,14 @@ export const connectOptions = (tls: ClientTlsOptions, path: string): Effect.Effe
     const common = Tls.settings(tls, path, issues)
     const cas: Array<string> = []
     tls.ca_certs.forEach((file, i) => {
-      const pem = Tls.readPem(file, JsonPath.index(JsonPath.key(path, "ca_certs"), i), issues)
+      const pem = Tls.readCa(file, JsonPath.index(JsonPath.key(path, "ca_certs"), i), issues)
       if (pem !== undefined) cas.push(pem)
     })
     let client: { readonly cert: string; readonly key: string } | undefined
     tls.client_certs.forEach((pair, i) => {
       const at = JsonPath.index(JsonPath.key(path, "client_certs"), i)
-      const cert = Tls.readPem(pair.certificate, JsonPath.key(at, "certificate"), issues)
-      const key = Tls.readPem(pair.private_key, JsonPath.key(at, "private_key"), issues)
-      if (client === undefined && cert !== undefined && key !== undefined) client = { cert, key }
+      const read = Tls.readPair(pair.certificate, pair.private_key, JsonPath.key(at, "certificate"), JsonPath.key(at, "private_key"), issues)
+      if (client === undefined && read !== undefined) client = { cert: read.cert, key: read.key }
     })
     if (issues.length > 0) return Effect.fail(new ConfigError({ issues }))
     const ca = cas.length === 0 && !tls.disable_system_ca_pool

@@ -35,3 +35,10 @@ export const canonical = (name: string): string => {
   if (cache.size < CACHE_LIMIT) cache.set(name, out)
   return out
 }
+
+/**
+ * A header name as backends may compare it: case-insensitive, and `_` read as `-` (CGI, WSGI
+ * and PHP servers turn both into the same variable). Used where a gateway-set header must never
+ * sit beside a client-sent one of the same meaning.
+ */
+export const sameHeader = (name: string): string => name.toLowerCase().replaceAll("_", "-")

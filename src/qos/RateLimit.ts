@@ -17,7 +17,7 @@ import { performance } from "node:perf_hooks"
 import type { EndpointConfig, RateLimitOptions } from "../config/Model.ts"
 import type { ClientIp } from "../router/ClientIp.ts"
 import type { Grant, Handler } from "../router/Endpoint.ts"
-import { canonical } from "../proxy/HeaderName.ts"
+import { sameHeader } from "../proxy/HeaderName.ts"
 import * as RouteTable from "../router/RouteTable.ts"
 
 /** A token bucket: `tokens` as of `at` (milliseconds). Mutable, owned by one limiter. */
@@ -117,9 +117,17 @@ const keyOf = (options: RateLimitOptions, endpointPath: string, clientIp: Client
   switch (options.strategy) {
     case "header": {
       const name = options.key.toLowerCase()
-      const granted = canonical(options.key)
-      // A header the JWT validator propagates is read as propagated (KrakenD sets it on the request).
-      return (request, _params, grant) => grant?.headers[granted]?.[0] ?? request.headers[name] ?? ""
+      const same = sameHeader(options.key)
+      // A header the JWT validator propagates is read as propagated (KrakenD sets it on the
+      // request): never the client's, even when the claim is empty.
+      return (request, _params, grant) => {
+        if (grant !== undefined) {
+          for (const granted of Object.keys(grant.headers)) {
+            if (sameHeader(granted) === same) return grant.headers[granted]![0] ?? ""
+          }
+        }
+        return request.headers[name] ?? ""
+      }
     }
     case "param": {
       const names = paramNames(endpointPath)

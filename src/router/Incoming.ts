@@ -170,6 +170,18 @@ const readPresentBody = (request: HttpServerRequest.HttpServerRequest): Effect.E
   })
 }
 
+/**
+ * Sets a grant's headers on the filtered ones: a client header that a backend could read as the
+ * same name (any case, `_` for `-`) is removed first, so it can never sit beside the granted one.
+ */
+const grantHeaders = (filtered: Record<string, ReadonlyArray<string>>, granted: Headers): void => {
+  const names = Object.keys(granted)
+  if (names.length === 0) return
+  const taken = new Set(names.map(HeaderName.sameHeader))
+  for (const name of Object.keys(filtered)) if (taken.has(HeaderName.sameHeader(name))) delete filtered[name]
+  Object.assign(filtered, granted)
+}
+
 /** Param names of an endpoint path, capitalised like KrakenD (`{id}` → `Id`), in order. */
 export const paramNames = (path: string): Array<string> =>
   path
@@ -206,7 +218,7 @@ export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => 
     const filtered = headers(request, ip)
     if (grant !== undefined) {
       Object.assign(params, grant.params)
-      Object.assign(filtered, grant.headers)
+      grantHeaders(filtered as Record<string, ReadonlyArray<string>>, grant.headers)
     }
     return {
       method,

@@ -2,11 +2,12 @@
  * The service chain: the ONLY place where the order of the service-level wrappers is written
  * (KrakenD CE `router_engine.go`, AUTH-TLS.md §0.1). Outer → inner:
  *
- *   [TLS listener: `Server.ts`] → CORS → handler plugins → security/http → [service Lua: later]
- *   → router (service bot detector, then the endpoints' own chains, `EndpointStack.ts`)
+ *   [TLS listener: `Server.ts`] → CORS → handler plugins → security/http → load shedding
+ *   (`sluice/server.max_concurrent_requests`) → [service Lua: later] → router (service bot
+ *   detector, then the endpoints' own chains, `EndpointStack.ts`)
  *
  * So a CORS preflight is answered before any plugin, and security headers are on every routed
- * answer (404s included) but not on what a handler plugin answers by itself. A wrapper the config
+ * answer (404s and shed 503s included) but not on what a handler plugin answers by itself. A wrapper the config
  * does not ask for is the identity.
  *
  * @since 0.2.0
@@ -19,6 +20,7 @@ import * as PluginInstall from "../plugin/Install.ts"
 import type { HttpApp } from "../router/Router.ts"
 import * as Cors from "../security/Cors.ts"
 import * as HttpSecure from "../security/HttpSecure.ts"
+import * as LoadShed from "./LoadShed.ts"
 
 /** Wraps the router (built by `router`) in the service chain of `config`. */
 export const make = <E, R>(
@@ -26,7 +28,7 @@ export const make = <E, R>(
   options: PluginInstall.Options,
   router: Effect.Effect<HttpApp, E, R>
 ): Effect.Effect<HttpApp, E | ConfigError, R | Scope.Scope> => {
-  const inner = [HttpSecure.fromConfig(config)]
+  const inner = [HttpSecure.fromConfig(config), LoadShed.fromConfig(config)]
   const outer = [Cors.fromConfig(config)]
   const wrap = (stages: ReadonlyArray<(app: HttpApp) => HttpApp>) => (app: HttpApp) =>
     stages.reduceRight((wrapped, stage) => stage(wrapped), app)

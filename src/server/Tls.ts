@@ -63,27 +63,39 @@ export const settings = (
       })
     } else curves.push(name)
   })
-  const minVersion = TlsSuites.VERSIONS[block.min_version] ?? "TLSv1.3"
-  const maxVersion = TlsSuites.VERSIONS[block.max_version] ?? "TLSv1.3"
-  // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level.
-  const legacy = minVersion === "TLSv1" || minVersion === "TLSv1.1"
+  // OpenSSL 3's default security level stays: it refuses TLS 1.0/1.1 handshakes, and lowering
+  // it would also accept SHA-1 signatures and short keys (the config decoder warns).
   return {
-    minVersion,
-    maxVersion,
-    ciphers: "ciphers" in suites ? `${suites.ciphers}${legacy ? ":@SECLEVEL=0" : ""}` : "",
+    minVersion: TlsSuites.VERSIONS[block.min_version] ?? "TLSv1.3",
+    maxVersion: TlsSuites.VERSIONS[block.max_version] ?? "TLSv1.3",
+    ciphers: "ciphers" in suites ? suites.ciphers : "",
     ecdhCurve: curves.join(":")
   }
 }
 
 /** A certificate and key read from files, checked to belong together. */
-interface Pair {
+export interface Pair {
   readonly cert: string
   readonly key: string
   /** DNS names of the leaf certificate (SNI matching). */
   readonly names: ReadonlyArray<string>
 }
 
-const readPair = (certFile: string, keyFile: string, certPath: string, keyPath: string, issues: Array<ConfigIssue>): Pair | undefined => {
+/** Reads a PEM file of CA certificates; an issue when it holds none. */
+export const readCa = (file: string, path: string, issues: Array<ConfigIssue>): string | undefined => {
+  const pem = readPem(file, path, issues)
+  if (pem === undefined) return undefined
+  try {
+    new X509Certificate(pem)
+    return pem
+  } catch {
+    issues.push({ path, message: `${resolve(file)} holds no PEM certificate` })
+    return undefined
+  }
+}
+
+/** Reads a certificate and its key, checked to belong together. */
+export const readPair = (certFile: string, keyFile: string, certPath: string, keyPath: string, issues: Array<ConfigIssue>): Pair | undefined => {
   const cert = readPem(certFile, certPath, issues)
   const key = readPem(keyFile, keyPath, issues)
   if (cert === undefined || key === undefined) return undefined
@@ -143,7 +155,7 @@ export const serverOptions = (tls: TlsOptions): Effect.Effect<SecureServerOption
     if (tls.enable_mtls) {
       if (!tls.disable_system_ca_pool) clientCas.push(...NodeTls.getCACertificates("system"))
       tls.ca_certs.forEach((file, i) => {
-        const pem = readPem(file, JsonPath.index(JsonPath.key(path, "ca_certs"), i), issues)
+        const pem = readCa(file, JsonPath.index(JsonPath.key(path, "ca_certs"), i), issues)
         if (pem !== undefined) clientCas.push(pem)
       })
       // Go trusts the keys[] certificates as client CAs too (not the legacy pair).
@@ -151,9 +163,11 @@ export const serverOptions = (tls: TlsOptions): Effect.Effect<SecureServerOption
     }
     if (issues.length > 0) return Effect.fail(new ConfigError({ issues }))
     const first = pairs[0]!
+    // every certificate's context verifies client certificates against the same pool
+    const mtls = tls.enable_mtls ? { ca: clientCas } : {}
     const contexts = pairs.map((pair) => ({
       names: pair.names,
-      context: NodeTls.createSecureContext({ ...common, cert: pair.cert, key: pair.key })
+      context: NodeTls.createSecureContext({ ...common, ...mtls, cert: pair.cert, key: pair.key })
     }))
     const byName = (servername: string) => {
       const host = servername.toLowerCase()

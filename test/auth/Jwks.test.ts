@@ -113,10 +113,25 @@ describe("jwk_url", () => {
     await withGateway(jwks, { cache: true }, async (gw) => {
       await hitsReach(jwks, 1)
       await sleep(1100)
-      const answers = await Promise.all(
-        Array.from({ length: 20 }, async (_, i) => status(gw, await Jwt.token({ ...k1, kid: `x${i}` })))
-      )
+      const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => Jwt.token({ ...k1, kid: `x${i}` })))
+      const started = Date.now()
+      const answers = await Promise.all(tokens.map(async (t, i) => {
+        await sleep(i * 50) // two seconds of unknown kids
+        return status(gw, t)
+      }))
+      const seconds = (Date.now() - started) / 1000
       expect(answers.every((s) => s === 401)).toBe(true)
+      expect(jwks.hits() - 1).toBeLessThanOrEqual(Math.ceil(seconds) + 1)
+      expect(jwks.hits() - 1).toBeGreaterThanOrEqual(1)
+    })
+  })
+
+  it("a key published while a download is under way is not refused for the cooldown: the next download finds it", async () => {
+    const jwks = await Jwt.jwksServer([k1.jwk])
+    await withGateway(jwks, { cache: true, failed_jwk_key_cooldown: "5m" }, async (gw) => {
+      await hitsReach(jwks, 1)
+      jwks.serve([k1.jwk, k2.jwk]) // published within the second after the start's download
+      expect(await status(gw, await Jwt.token(k2))).toBe(200)
       expect(jwks.hits()).toBe(2)
     })
   })

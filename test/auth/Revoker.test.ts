@@ -146,6 +146,10 @@ describe("auth/revoker settings", () => {
       expect((yield* issuesOf({ P: 0.01, TTL: 1, port: 1, token_keys: [] }))[0]).toEqual({ path: `${at}.N`, message: "N is required" })
       expect((yield* issuesOf({ N: 1, n: 1, P: 0.01, TTL: 1, port: 1, token_keys: [] }))[0]!.path).toBe(`${at}.n`)
       expect((yield* issuesOf({ N: 1, P: 0.01, TTL: 0, port: 1, token_keys: [] }))[0]!.path).toBe(`${at}.TTL`)
+      expect((yield* issuesOf({ N: 1, P: 0.01, TTL: 1, port: 1, token_keys: [], revoke_server_ping_url: "https://rs" }))[0]).toEqual({
+        path: `${at}.revoke_server_ping_url`,
+        message: expect.stringContaining("revoked tokens would keep working")
+      })
       expect((yield* issuesOf({ N: 1, P: 0.01, TTL: 1, port: 1, TokenKeys: ["jti"] })).map((i) => i.message)).toContain(
         "TokenKeys is a KrakenD 1.x name that KrakenD 2 ignores; write \"token_keys\""
       )

@@ -86,7 +86,6 @@ beforeAll(async () => {
       endpoint("/scopes-any", validator(hs, hsFile, { scopes: ["a", "b"], scopes_key: "scope" })),
       endpoint("/scopes-all", validator(hs, hsFile, { scopes: ["a", "b"], scopes_key: "scope", scopes_matcher: "all" })),
       endpoint("/scopes-nested", validator(hs, hsFile, { scopes: ["read"], scopes_key: "authz.scopes" })),
-      endpoint("/scopes-nokey", validator(hs, hsFile, { scopes: ["a"] })),
       endpoint("/prop", validator(hs, hsFile, {
         propagate_claims: [["sub", "X-User"], ["n", "X-N"], ["f", "x-f"], ["arr", "X-Arr"], ["obj", "X-Obj"], ["a.b", "X-Nested"], [
           "http://example.com/tenant",
@@ -94,6 +93,15 @@ beforeAll(async () => {
         ], ["missing", "X-Missing"]]
       })),
       endpoint("/prop-preserve", validator(hs, hsFile, { propagate_claims: [["arr", "X-Arr"]], propagate_claims_preserve_array: true })),
+      endpoint("/prop-underscore", validator(hs, hsFile, { propagate_claims: [["sub", "X_User"]] }), { input_headers: ["*"] }),
+      {
+        endpoint: "/limited-empty",
+        backend: [{ url_pattern: "/echo" }],
+        extra_config: {
+          ...validator(hs, hsFile, { propagate_claims: [["grp", "X-Grp"]], propagate_claims_preserve_array: true }),
+          "qos/ratelimit/router": { client_max_rate: 1, strategy: "header", key: "X-Grp", every: "1h" }
+        }
+      },
       {
         endpoint: "/prop-backend",
         input_headers: ["X-Other", "X-Third"],
@@ -250,7 +258,7 @@ describe("roles and scopes", () => {
     expect((await get("/roles-url", bearer(await Jwt.token(hs, { "http://api.example.com/roles": ["admin"] })))).status).toBe(200)
   })
 
-  it("26 scopes any / all, string and array forms; nested keys; 27 no scopes_key: no check", async () => {
+  it("26 scopes any / all, string and array forms; nested keys (27 scopes without scopes_key: a config error, see ValidatorConfig)", async () => {
     for (const scope of ["a c", ["a", "c"]]) {
       const t = await Jwt.token(hs, { scope })
       expect((await get("/scopes-any", bearer(t))).status).toBe(200)
@@ -259,7 +267,6 @@ describe("roles and scopes", () => {
     expect((await get("/scopes-all", bearer(await Jwt.token(hs, { scope: "b a" })))).status).toBe(200)
     expectRefused(await get("/scopes-any", bearer(await Jwt.token(hs, { scope: "" }))), 403)
     expect((await get("/scopes-nested", bearer(await Jwt.token(hs, { authz: { scopes: ["read"] } })))).status).toBe(200)
-    expect((await get("/scopes-nokey", bearer(await Jwt.token(hs))))).toMatchObject({ status: 200 })
   })
 })
 
@@ -294,6 +301,21 @@ describe("propagate_claims", () => {
     const raw = backend.requests[index]!.rawHeaders
     const values = raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === "x-arr")
     expect(values).toEqual(["a", "b"])
+  })
+
+  it("a client header that a backend could read as the propagated one (case, _ for -) never sits beside it", async () => {
+    const answer = await get("/prop-underscore", { ...bearer(await Jwt.token(hs)), "x_user": "admin", "x-user": "admin" })
+    expect(answer.status).toBe(200)
+    const raw = backend.requests[backend.requests.length - 1]!.rawHeaders
+    const userish = raw.filter((_, i) => i % 2 === 0 && /^x[-_]user$/i.test(raw[i]!)).map((name) => `${name}: ${raw[raw.indexOf(name) + 1]}`)
+    expect(userish).toEqual(["X_User: user-1"])
+  })
+
+  it("an empty propagated claim is the rate limit's key (no key: 429, like KrakenD), never the client's own header", async () => {
+    const t = await Jwt.token(hs, { grp: [] })
+    expect((await get("/limited-empty", { ...bearer(t), "x-grp": "a" })).status).toBe(429)
+    expect((await get("/limited-empty", { ...bearer(t), "x-grp": "b" })).status).toBe(429)
+    expect((await get("/limited-empty", bearer(await Jwt.token(hs, { grp: ["g1"] })))).status).toBe(200)
   })
 
   it("a propagated header passes a backend's input_headers too", async () => {

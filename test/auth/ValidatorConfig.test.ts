@@ -74,6 +74,16 @@ describe("decoding", () => {
       expect(ok.config.endpoints[0]!.backend[0].url_pattern).toBe("/u/{JWT.sub}")
     }))
 
+  it.effect("scopes without scopes_key, or a scopes_matcher other than any/all, are refused (KrakenD silently skips or reads any)", () =>
+    Effect.gen(function*() {
+      expect((yield* issuesOf(endpointWith({ alg: "RS256", jwk_url: "https://i/j", scopes: ["admin"] })))[0]).toEqual({
+        path: `${AT}.scopes`,
+        message: expect.stringContaining("scopes are checked only with scopes_key")
+      })
+      expect((yield* issuesOf(endpointWith({ alg: "RS256", jwk_url: "https://i/j", scopes: ["a"], scopes_key: "scope", scopes_matcher: "ALL" })))[0]!.path)
+        .toBe(`${AT}.scopes_matcher`)
+    }))
+
   it.effect("1.x keys of krakend-jose get their 2.x names", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(endpointWith({ alg: "RS256", jwk_url: "https://i/j", "jwk-url": "https://i/j" }))

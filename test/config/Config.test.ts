@@ -421,15 +421,18 @@ describe("warnings", () => {
       }])
     }))
 
-  it.effect("warns about dns service discovery and non-http sd_scheme", () =>
+  it.effect("warns about dns service discovery; its https sd_scheme is the hosts' scheme (never cleartext), another is warned about", () =>
     Effect.gen(function*() {
-      const { warnings } = yield* Config.decode(minimal({}, {
-        backend: [{ url_pattern: "/b", sd: "dns", sd_scheme: "https" }]
+      const { config, warnings } = yield* Config.decode(minimal({}, {
+        backend: [{ url_pattern: "/b", sd: "dns", sd_scheme: "https" }, { url_pattern: "/c", sd: "dns", sd_scheme: "ftp" }]
       }))
       expect(warnings.map((w) => w.path)).toEqual([
         "$.endpoints[0].backend[0].sd",
-        "$.endpoints[0].backend[0].sd_scheme"
+        "$.endpoints[0].backend[1].sd",
+        "$.endpoints[0].backend[1].sd_scheme"
       ])
+      expect(config.endpoints[0]!.backend[0].host).toEqual(["https://localhost:8000"])
+      expect(config.endpoints[0]!.backend[1]!.host).toEqual(["http://localhost:8000"])
     }))
 
   it.effect("warns about an unknown proxy strategy", () =>

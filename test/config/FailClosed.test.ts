@@ -122,7 +122,44 @@ describe("protections Sluice does not implement stop the start", () => {
       })
       expect(warnings.map((w) => w.path)).toEqual([
         `${BACKEND("backend/http/client")}.send_body_on_redirect`,
-        `${BACKEND("backend/http/client")}.client_tls.allow_insecure_connections`
+        `${BACKEND("backend/http/client")}.client_tls.allow_insecure_connections`,
+        `${BACKEND("backend/http/client")}.client_tls` // the host is http: client_tls would not apply
+      ])
+    }))
+
+  it.effect("TLS 1.0/1.1 minimums are warned about (Node would need OpenSSL's security level 0)", () =>
+    Effect.gen(function*() {
+      const { warnings } = yield* Config.decode(config({ root: { tls: { keys: [], min_version: "TLS10", max_version: "TLS12" }, client_tls: { min_version: "TLS11" } } }))
+      expect(warnings.map((w) => w.path)).toEqual(["$.tls.min_version", "$.client_tls.min_version"])
+    }))
+
+  it.effect("governance/* (Enterprise quotas) restricts usage: refused", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({ endpoint: { "governance/quota": { quota_name: "q" } } }))
+      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("governance/quota")])
+    }))
+
+  it.effect("a case variant of any protecting name is a near miss (KrakenD's lookups are case-sensitive)", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({ endpoint: { "Auth/Basic": {} }, backend: { "AUTH/gcp": {} } }))
+      expect(issues).toEqual([
+        { path: ENDPOINT("Auth/Basic"), message: expect.stringContaining("write \"auth/basic\"") },
+        { path: BACKEND("AUTH/gcp"), message: expect.stringContaining("write \"auth/gcp\"") }
+      ])
+    }))
+
+  it.effect("keys named like Object's own properties are plain text: no crash, the usual findings", () =>
+    Effect.gen(function*() {
+      const input = JSON.parse(`{"version":3,"host":["http://127.0.0.1:1"],"extra_config":{"constructor":{},"sluice/compat":{"ignore":["toString"]}},
+        "endpoints":[{"endpoint":"/a","extra_config":{"__proto__":{},"hasOwnProperty":{}},"backend":[{"url_pattern":"/b","extra_config":{"valueOf":{}}}]}]}`)
+      const issues = yield* issuesOf(input)
+      expect(issues).toEqual([{ path: "$.extra_config[\"sluice/compat\"].ignore[0]", message: expect.stringContaining("is not a protection") }])
+      const { warnings } = yield* Config.decode({ ...input, extra_config: { constructor: {} } })
+      expect(warnings.map((w) => w.path)).toEqual([
+        "$.extra_config.constructor",
+        "$.endpoints[0].extra_config.__proto__",
+        "$.endpoints[0].extra_config.hasOwnProperty",
+        "$.endpoints[0].backend[0].extra_config.valueOf"
       ])
     }))
 

@@ -162,5 +162,12 @@ describe("client_tls", () => {
         }]
       }]
     })).toContain("$.endpoints[0].backend[0].extra_config[\"backend/http/client\"].client_tls.client_certs[0].private_key: cannot read")
+    const mismatched = await message({
+      version: 3,
+      client_tls: { client_certs: [{ certificate: client.cert, private_key: server.key }], ca_certs: [client.key] },
+      endpoints: []
+    })
+    expect(mismatched).toMatch(/\$\.client_tls\.client_certs\[0\]\.private_key: .* does not match the certificate/)
+    expect(mismatched).toMatch(/\$\.client_tls\.ca_certs\[0\]: .* holds no PEM certificate/)
   })
 })

@@ -16,6 +16,10 @@ let leaf: Certs.Issued
 
 beforeAll(async () => {
   backend = await Backend.start((req, res) => {
+    if (req.url === "/slow") {
+      setTimeout(() => Backend.json(res, 200, { slow: true }), 400)
+      return
+    }
     if (req.url === "/framed") {
       res.writeHead(200, { "content-type": "text/plain", "x-frame-options": "SAMEORIGIN" })
       return res.end("framed")
@@ -117,6 +121,19 @@ describe("security/http headers", () => {
       const two = (await fetch(`${gw.url}/a`)).headers.get("content-security-policy")!
       expect(one).toMatch(/^script-src 'nonce-[A-Za-z0-9+/]{22}=='$/)
       expect(one).not.toBe(two)
+    })
+  })
+
+  it("a request shed by sluice/server.max_concurrent_requests gets the headers too", async () => {
+    const config = gateway({ frame_deny: true })
+    await with_({
+      ...config,
+      extra_config: { ...config.extra_config, "sluice/server": { max_concurrent_requests: 1 } },
+      endpoints: [...config.endpoints, { endpoint: "/slow", backend: [{ url_pattern: "/slow" }] }]
+    }, async (gw) => {
+      const [first, second] = await Promise.all([fetch(`${gw.url}/slow`), new Promise((r) => setTimeout(r, 100)).then(() => fetch(`${gw.url}/slow`))])
+      expect([first.status, second.status].sort()).toEqual([200, 503])
+      for (const res of [first, second]) expect(res.headers.get("x-frame-options")).toBe("DENY")
     })
   })
 

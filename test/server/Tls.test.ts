@@ -149,6 +149,20 @@ describe("the TLS listener", () => {
     }
   })
 
+  it("mTLS with several certificates: whichever SNI picks, client certificates are checked against ca_certs only", async () => {
+    const gw = await serve({ tls: { keys: [pair(a), pair(b)], enable_mtls: true, ca_certs: [ca.cert], disable_system_ca_pool: true } })
+    try {
+      for (const servername of ["a.test", "b.test"]) {
+        expect((await handshake(gw.port, { servername, checkServerIdentity: () => undefined })).error, servername).toBeDefined()
+        expect((await handshake(gw.port, { servername, checkServerIdentity: () => undefined, cert: stranger.certPem, key: stranger.keyPem })).error, servername).toBeDefined()
+        expect((await handshake(gw.port, { servername, checkServerIdentity: () => undefined, cert: client.certPem, key: client.keyPem })).cn, servername)
+          .toBe(servername)
+      }
+    } finally {
+      await gw.close()
+    }
+  })
+
   it("46 plain HTTP on the TLS port gets no answer", async () => {
     const gw = await serve({ tls: { keys: [pair(a)] } })
     try {
@@ -252,6 +266,18 @@ describe("bad TLS settings stop the start with their path", () => {
     expect(bad._tag === "Failure" ? bad.issues.map((i) => i.path) : []).toEqual(["$.tls.min_version"])
     const inverted = Config.decodeResult({ version: 3, tls: { keys: [pair(a)], min_version: "TLS13", max_version: "TLS12" }, endpoints: [] })
     expect(inverted._tag === "Failure" ? inverted.issues[0]!.message : "").toContain("min_version TLS13 is above max_version TLS12")
+  })
+
+  it("sluice check reads the files as the start does: a missing certificate or a mismatched key exits 1 with its path", async () => {
+    const r = await runCli(["check", "-c", writeConfig({
+      version: 3,
+      tls: { keys: [{ public_key: a.cert, private_key: b.key }] },
+      client_tls: { ca_certs: ["./missing-ca.pem"] },
+      endpoints: []
+    })])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("$.tls.keys[0].private_key")
+    expect(r.stderr).toContain("$.client_tls.ca_certs[0]: cannot read")
   })
 
   it("sluice run refuses to start on a missing certificate, naming the path", async () => {
