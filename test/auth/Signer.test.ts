@@ -121,6 +121,29 @@ describe("auth/signer", () => {
   })
 })
 
+describe("auth/signer under its legacy name", () => {
+  it("github.com/devopsfaith/krakend-jose/signer signs exactly like auth/signer", async () => {
+    const legacy = await serve({
+      version: 3,
+      host: [backend.url],
+      endpoints: [{
+        endpoint: "/token",
+        backend: [{ url_pattern: "/echo", deny: ["message", "html", "nested"] }],
+        extra_config: {
+          proxy: { static: { strategy: "always", data: { access_token: accessToken } } },
+          "github.com/devopsfaith/krakend-jose/signer": { alg: "HS256", kid: "sim2", keys_to_sign: ["access_token"], jwk_local_path: Jwt.jwksFile(ceKeys) }
+        }
+      }]
+    })
+    try {
+      const legacyBody = await (await fetch(`${legacy.url}/token`)).text()
+      expect(legacyBody).toBe(await (await fetch(`${gw.url}/token`)).text())
+    } finally {
+      await legacy.close()
+    }
+  })
+})
+
 describe("auth/signer start errors", () => {
   const startError = async (signer: Record<string, unknown>) => {
     try {
