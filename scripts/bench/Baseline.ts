@@ -19,6 +19,12 @@ export const call = async (path: string): Promise<Record<string, unknown>> => {
   return (await r.body.json()) as Record<string, unknown>
 }
 
+/** One backend call whose body is kept as bytes (status and content type with it). */
+export const bytes = async (path: string): Promise<{ readonly status: number; readonly type: string; readonly body: Buffer }> => {
+  const r = await pool.request({ method: "GET", path })
+  return { status: r.statusCode, type: String(r.headers["content-type"] ?? "application/json"), body: Buffer.from(await r.body.arrayBuffer()) }
+}
+
 /** The pool, for the routes that stream (`/noop`). */
 export const stream = (path: string) => pool.request({ method: "GET", path })
 

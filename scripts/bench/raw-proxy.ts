@@ -3,6 +3,8 @@
  * benchmark config, with no framework. Prints `port=<n>`.
  *
  * - `/proxy/:id`: one backend call, JSON parsed and re-encoded (the work of a `json` backend);
+ * - `/asis/:id`: the same call, the backend's bytes buffered and answered as they are with
+ *   `Content-Length` (the Node ceiling of a 1-backend proxy: no parse, no re-encode);
  * - `/merge`: three concurrent calls, parsed, filtered (allow/group) and merged;
  * - `/noop`: the 1 MiB body streamed through untouched;
  * - `/bytes/:id`: the small `/a` body streamed through untouched (a `no-op` proxy);
@@ -25,6 +27,12 @@ const server = createServer((req, res) => {
   const url = req.url ?? "/"
   if (url.startsWith("/proxy/")) {
     Baseline.call("/a" + url.slice(6)).then((data) => send(res, data, true), () => fail(res))
+  } else if (url.startsWith("/asis/")) {
+    Baseline.bytes("/a" + url.slice(5)).then((r) => {
+      if (r.status !== 200 && r.status !== 201) return fail(res)
+      res.writeHead(200, { "content-type": r.type, "content-length": r.body.length, "x-krakend-completed": "true" })
+      res.end(r.body)
+    }, () => fail(res))
   } else if (url.startsWith("/merge")) {
     Baseline.merge().then(({ body, complete }) => send(res, body, complete), () => fail(res))
   } else if (url.startsWith("/noop") || url.startsWith("/bytes/")) {

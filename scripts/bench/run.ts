@@ -368,6 +368,8 @@ const main = async () => {
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
+    // the same process answering the backend's bytes as they are (buffered, Content-Length)
+    { name: "raw as-is", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/asis/7" } },
     { name: "fastify", port: fastify.port, pids: pidsOf(fastify.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
     {
       name: "sluice",
@@ -457,6 +459,7 @@ const main = async () => {
   for (const s of scenarios) {
     const byTarget = results[s.key] ?? {}
     const rawSamples = byTarget["raw node"] ?? []
+    const asIsSamples = byTarget["raw as-is"] ?? []
     const fastifySamples = byTarget["fastify"] ?? []
     const sluiceSamples = byTarget["sluice"] ?? []
     for (const name of new Set(targets.map((t) => t.name))) {
@@ -464,6 +467,11 @@ const main = async () => {
       if (xs === undefined) continue
       const ratio = (base: ReadonlyArray<Sample>) =>
         base.length === 0 ? NaN : Number(median(xs.map((x, i) => x.rps / (base[i]?.rps ?? NaN))).toFixed(2))
+      // the spread of the per-round ratios: the noise of this run
+      const range = (base: ReadonlyArray<Sample>) => {
+        const rs = xs.map((x, i) => x.rps / (base[i]?.rps ?? NaN)).filter((r) => !Number.isNaN(r))
+        return rs.length === 0 ? "" : `${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}`
+      }
       // the baseline's CPU time per request over the target's: above 1, the target does the work for less CPU
       const cpuRatio = (base: ReadonlyArray<Sample>) =>
         base.length === 0 ? NaN : Number(median(xs.map((x, i) => (base[i]?.cpuUs ?? NaN) / x.cpuUs)).toFixed(2))
@@ -474,9 +482,13 @@ const main = async () => {
         "p50 ms": Number(median(xs.map((x) => x.p50)).toFixed(2)),
         "p99 ms": Number(median(xs.map((x) => x.p99)).toFixed(2)),
         "RSS MB": median(xs.map((x) => x.rssMb)),
+        "×raw RSS": rawSamples.length === 0 ? NaN : Number((median(xs.map((x) => x.rssMb)) / median(rawSamples.map((x) => x.rssMb))).toFixed(2)),
+        "×raw p99": rawSamples.length === 0 ? NaN : Number((median(xs.map((x) => x.p99)) / median(rawSamples.map((x) => x.p99))).toFixed(2)),
         "CPU µs/req": Number(median(xs.map((x) => x.cpuUs)).toFixed(1)),
         "×raw CPU": cpuRatio(rawSamples),
         "×raw": ratio(rawSamples),
+        "×raw as-is": ratio(asIsSamples),
+        "×raw range": range(asIsSamples.length > 0 ? asIsSamples : rawSamples),
         "×fastify": ratio(fastifySamples),
         "×sluice": ratio(sluiceSamples),
         errors: xs.reduce((n, x) => n + x.errors, 0)
