@@ -7,6 +7,7 @@
  *
  *   npm run bench                                   # all scenarios, 3 rounds of 10 s
  *   ROUNDS=5 DURATION=15 SCENARIOS=proxy,merge npm run bench
+ *   SLUICE_B=/path/to/other/checkout npm run bench  # A/B: "sluice B" is that checkout (×sluice)
  *
  * Needs `wrk` (apt-get install wrk; nginx optional). Prints a table and writes
  * bench-results/<date>.json.
@@ -348,6 +349,9 @@ const main = async () => {
   const raw = await node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
   const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
   const sluice = await node(1, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
+  // A/B: SLUICE_B=<another checkout> adds "sluice B", that checkout serving the same config
+  const other = process.env.SLUICE_B
+  const sluiceB = other === undefined ? undefined : await node(1, join(other, "src/cli/main.ts"), ["run", "-c", config, "-p", "0", "--workers", "1"])
   const route = async (variant: "plain" | "plugins" | "unused") => {
     const file = join(dir, `sluice-${variant}.json`)
     writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant)))
@@ -377,6 +381,12 @@ const main = async () => {
       pids: pidsOf(sluice.proc),
       paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" }
     },
+    ...(sluiceB === undefined ? [] : [{
+      name: "sluice B",
+      port: sluiceB.port,
+      pids: pidsOf(sluiceB.proc),
+      paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" }
+    }]),
     // the plugin scenario's "sluice" is the same route without plugins, in a process of its own
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { plugin: "/proxy/7" } },
     { name: "sluice+plugins", port: plugged.port, pids: pidsOf(plugged.proc), paths: { plugin: "/proxy/7" } },
