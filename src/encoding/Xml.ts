@@ -5,7 +5,8 @@
  * element's text next to attributes as `#text`; repeated elements become arrays. The parser
  * refuses `__proto__`-like names (a `Decode` error).
  *
- * Rendering (own serializer, always well-formed) wraps the data in `<doc>`: a key becomes an
+ * Rendering (own serializer, always well-formed) writes a map with a single object-valued key as
+ * that root element (mxj), anything else wrapped in `<doc>`: a key becomes an
  * element whose name is made a valid XML Name (characters outside XML NameChar, and `:`, become
  * `_`; a name not starting with a letter or `_` gets a `_` prefix; `""` becomes `_`); an array
  * repeats the element once per item and an array inside an array renders its items as `<item>`
@@ -40,8 +41,8 @@ export const parse = (text: string): Parsed => {
   }
 }
 
-/** `application/xml; charset=utf-8`. */
-export const contentType = "application/xml; charset=utf-8"
+/** `application/xml` (krakend-xml writes no charset). */
+export const contentType = "application/xml"
 
 const START = "A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}"
 const CHAR = START + "\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040"
@@ -107,10 +108,17 @@ const element = (name: string, v: unknown, out: Array<string>): void => {
   out.push(`<${name}${attributes}>`, body, ...children, `</${name}>`)
 }
 
-/** The data as an XML document with root `<doc>`. */
+/**
+ * The data as an XML document (mxj's `Xml()`): a map with exactly one key whose value is an
+ * object is written as that root element; anything else is wrapped in `<doc>`.
+ */
 export const render = (data: Readonly<Record<string, unknown>>): string => {
   const out: Array<string> = []
-  element("doc", data, out)
+  const keys = Object.keys(data)
+  const only = keys.length === 1 ? data[keys[0]!] : undefined
+  if (only !== undefined && only !== null && typeof only === "object" && !Array.isArray(only) && !Json.isRaw(only)) {
+    element(elementName(keys[0]!), only, out)
+  } else element("doc", data, out)
   return out.join("")
 }
 

@@ -1,6 +1,6 @@
 /**
  * YAML output (`output_encoding: "yaml"`, and `negotiate` for `text/plain` or YAML), with the
- * `yaml` library. A raw JSON number (see `Json.ts`) is written as its exact text, a plain YAML
+ * `yaml` library: keys sorted like Go's yaml, `application/yaml; charset=utf-8`. A raw JSON number (see `Json.ts`) is written as its exact text, a plain YAML
  * number; own keys such as `__proto__` are kept like any key.
  *
  * @since 0.1.0
@@ -8,8 +8,8 @@
 import * as YAML from "yaml"
 import * as Json from "./Json.ts"
 
-/** `application/x-yaml; charset=utf-8` (gin's YAML render). */
-export const contentType = "application/x-yaml; charset=utf-8"
+/** `application/yaml; charset=utf-8` (KrakenD CE's YAML render). */
+export const contentType = "application/yaml; charset=utf-8"
 
 const rawNumber: YAML.ScalarTag = {
   tag: "tag:sluice.dev,2025:raw-number",
@@ -19,7 +19,8 @@ const rawNumber: YAML.ScalarTag = {
   stringify: (item) => (Json.isRaw(item.value) ? item.value.rawJSON : String(item.value))
 }
 
-const options: YAML.ToStringOptions & YAML.SchemaOptions = { customTags: [rawNumber] }
+// Go's yaml writes map keys sorted.
+const options: YAML.ToStringOptions & YAML.SchemaOptions & YAML.CreateNodeOptions = { customTags: [rawNumber], sortMapEntries: true }
 
 /** The data as a YAML document. */
 export const render = (data: Readonly<Record<string, unknown>>): string => YAML.stringify(data, options)

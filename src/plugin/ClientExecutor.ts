@@ -48,8 +48,8 @@ export const make = (client: HttpClient.HttpClient, backend: BackendConfig, plug
           const body = new Uint8Array(buffer)
           const headers: IncomingHttpHeaders = { ...res.headers }
           return backend.encoding === "no-op"
-            ? { status: res.status, headers, body: undefined, stream: Readable.from([Buffer.from(body)]) }
-            : { status: res.status, headers, body, stream: undefined }
+            ? { status: res.status, headers, body: undefined, stream: Readable.from([Buffer.from(body)]), url }
+            : { status: res.status, headers, body, stream: undefined, url }
         })
       ),
       Effect.mapError((e) => new BackendError({ reason: "Transport", backend: name, message: `plugin ${plugin}: ${e.message}`, cause: e }))

@@ -32,6 +32,8 @@ export interface RawResponse {
   readonly body: Uint8Array | undefined
   /** The live body stream, for `no-op`. */
   readonly stream: Readable | undefined
+  /** The URL that answered (the last one after redirects), when the executor knows it. */
+  readonly url?: string | undefined
 }
 
 /** A backend call: request in, raw response out. */
@@ -68,9 +70,9 @@ export const optionsFor = (backend: BackendConfig, service: GatewayConfig, trans
 
 type Outcome = { readonly _tag: "ok"; readonly value: RawResponse } | { readonly _tag: "err"; readonly reason: BackendErrorReason; readonly message: string; readonly cause?: unknown }
 
-const ok = (status: number, headers: IncomingHttpHeaders, body: Uint8Array | undefined, stream: Readable | undefined): Outcome => ({
+const ok = (status: number, headers: IncomingHttpHeaders, body: Uint8Array | undefined, stream: Readable | undefined, url: string): Outcome => ({
   _tag: "ok",
-  value: { status, headers, body, stream }
+  value: { status, headers, body, stream, url }
 })
 
 const fail = (reason: BackendErrorReason, message: string, cause?: unknown): Outcome => ({ _tag: "err", reason, message, cause })
@@ -130,6 +132,21 @@ const stripHeaders = (headers: Array<string>, drop: (lower: string) => boolean):
     if (!drop(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!)
   }
   return out
+}
+
+/** The Referer of a redirect's next hop (Go's `refererForURL`): none from https to http, no userinfo, no fragment. */
+export const refererOf = (previous: string, next: URL): string | undefined => {
+  let last: URL
+  try {
+    last = new URL(previous)
+  } catch {
+    return undefined
+  }
+  if (last.protocol === "https:" && next.protocol === "http:") return undefined
+  last.username = ""
+  last.password = ""
+  last.hash = ""
+  return last.href
 }
 
 const inflate = (body: Uint8Array, encoding: string, limit: number): Promise<Uint8Array> =>
@@ -198,11 +215,11 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
           }
           if (r.body instanceof BodyStream.Live) r.body.once("close", () => clearTimeout(timer))
           else clearTimeout(timer)
-          if (!Buffer.isBuffer(r.body)) return settle(ok(r.statusCode, r.headers, undefined, r.body))
+          if (!Buffer.isBuffer(r.body)) return settle(ok(r.statusCode, r.headers, undefined, r.body, url))
           const encoding = firstHeader(r.headers, "content-encoding")?.trim().toLowerCase()
           if (encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate") {
-            inflate(r.body, encoding, maxResponseSize).then((decoded) => settle(ok(r.statusCode, r.headers, decoded, undefined)), failed)
-          } else settle(ok(r.statusCode, r.headers, r.body, undefined))
+            inflate(r.body, encoding, maxResponseSize).then((decoded) => settle(ok(r.statusCode, r.headers, decoded, undefined, url)), failed)
+          } else settle(ok(r.statusCode, r.headers, r.body, undefined, url))
         }, failed)
       }
 
@@ -227,9 +244,14 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         if (next.protocol !== "http:" && next.protocol !== "https:") return settle(fail("Transport", "unsupported redirect scheme"))
         const toGet = status !== 307 && status !== 308 && method !== "HEAD"
         const crossOrigin = next.origin !== origin
-        const nextHeaders = toGet || crossOrigin
-          ? stripHeaders(headers, (h) => (crossOrigin && crossOriginSensitive.has(h)) || (toGet && contentHeaders.has(h)))
-          : headers
+        // Go's client sends the URL that answered the redirect as Referer (never from https to
+        // http), replacing any Referer of the previous hop; credentials are never in it.
+        const referer = refererOf(url, next)
+        const kept = stripHeaders(
+          headers,
+          (h) => h === "referer" || (crossOrigin && crossOriginSensitive.has(h)) || (toGet && contentHeaders.has(h))
+        )
+        const nextHeaders = referer === undefined ? kept : [...kept, "Referer", referer]
         next.hash = ""
         start(next.href, toGet ? "GET" : method, nextHeaders, toGet ? undefined : body, hops + 1)
       }

@@ -33,6 +33,8 @@ export const make = (backend: BackendConfig, policy: StatusPolicy = "krakend"): 
   if (backend.encoding === "no-op") return (parser) => parser
   if (policy === "gateway") return gateway(backend)
   const name = BackendName.of(backend)
+  // lura's `errPrefix`: `[<method> <url_pattern>]:`
+  const prefix = `[${backend.method} ${backend.url_pattern}]:`
   const options = backend.extra_config["backend/http"]
   const details = options?.return_error_details
   const exposeStatus = options?.return_error_code ?? false
@@ -52,13 +54,27 @@ export const make = (backend: BackendConfig, policy: StatusPolicy = "krakend"): 
         new BackendError({
           reason: "Status",
           backend: name,
-          message: `invalid status code ${raw.status}`,
+          message: `invalid status code ${raw.status} ${prefix} ${safeUrl(raw.url)}`,
           status: raw.status,
           body: text(raw.body),
           contentType: contentType(raw),
           exposeStatus
         })
       )
+}
+
+/** A URL as an error may show it: without userinfo (credentials never reach an answer or a log). */
+export const safeUrl = (url: string | undefined): string => {
+  if (url === undefined) return ""
+  if (!url.includes("@")) return url
+  try {
+    const u = new URL(url)
+    u.username = ""
+    u.password = ""
+    return u.href
+  } catch {
+    return ""
+  }
 }
 
 const isSuccess2xx = (status: number): boolean => status >= 200 && status < 300

@@ -96,8 +96,9 @@ export const make = (options: Options): HttpApp => {
 
   const fixed = (status: number, body: unknown, text: string, allow?: string) => {
     const headers = allow === undefined ? failHeaders : { ...failHeaders, allow }
+    // gin writes its 404 and 405 bodies as `text/plain`, without a charset
     return body === undefined
-      ? HttpServerResponse.text(text, { status, headers, contentType: Render.textContentType })
+      ? HttpServerResponse.text(text, { status, headers, contentType: "text/plain" })
       : HttpServerResponse.text(JSON.stringify(body), { status, headers, contentType: Render.jsonContentType })
   }
   const notFound = fixed(404, router.error_body["404"], "404 page not found")

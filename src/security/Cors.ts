@@ -74,7 +74,7 @@ export const make = (options: CorsOptions) => (app: HttpApp): HttpApp => {
     if (!anyHeader && !names.every((name) => headers.has(name))) return out
     out["access-control-allow-origin"] = anyOrigin ? "*" : origin
     out["access-control-allow-methods"] = method
-    if (names.length > 0) out["access-control-allow-headers"] = names.join(", ")
+    if (names.length > 0) out["access-control-allow-headers"] = names.join(",") // rs/cors: no space
     if (credentials) out["access-control-allow-credentials"] = "true"
     if (options.allow_private_network && request.headers["access-control-request-private-network"] === "true") {
       out["access-control-allow-private-network"] = "true"

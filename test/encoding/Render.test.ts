@@ -34,11 +34,22 @@ describe("xml and yaml renders", () => {
     expect(({} as Record<string, unknown>)["a"]).toBeUndefined()
   })
 
+  it("xml: a map with a single object-valued key is that root element (mxj); several keys, or a scalar, are wrapped in <doc>", () => {
+    expect(Xml.render(data('{"user":{"-type":"admin","name":"Ada","#text":"x"}}'))).toBe("<user type=\"admin\">x<name>Ada</name></user>")
+    expect(Xml.render(data('{"user":{"name":"Ada"},"other":1}'))).toBe("<doc><user><name>Ada</name></user><other>1</other></doc>")
+    expect(Xml.render(data('{"count":1}'))).toBe("<doc><count>1</count></doc>")
+    expect(Xml.render(data('{"list":[{"a":1}]}'))).toBe("<doc><list><a>1</a></list></doc>")
+  })
+
+  it("yaml keys are sorted like Go's yaml", () => {
+    expect(Yaml.render(data('{"b":1,"a":{"z":1,"c":2}}'))).toBe("a:\n  c: 2\n  z: 1\nb: 1\n")
+  })
+
   it("xml and yaml write raw numbers as their exact text", () => {
     const d = data('{"id":12345678901234567891,"e":1e400,"l":[-12345678901234567891]}')
     expect(Xml.render(d)).toBe("<doc><id>12345678901234567891</id><e>1e400</e><l>-12345678901234567891</l></doc>")
     const y = Yaml.render(d)
-    expect(y).toBe("id: 12345678901234567891\ne: 1e400\nl:\n  - -12345678901234567891\n")
+    expect(y).toBe("e: 1e400\nid: 12345678901234567891\nl:\n  - -12345678901234567891\n")
     expect(YAML.parse(y, { intAsBigInt: true })).toEqual({ id: 12345678901234567891n, e: Infinity, l: [-12345678901234567891n] })
   })
 })

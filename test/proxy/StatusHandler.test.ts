@@ -22,7 +22,8 @@ describe("StatusHandler", () => {
     const e = failure(await callBackend({ host: [b.url], url_pattern: `/${status}` })) as BackendError
     expect(e.reason).toBe("Status")
     expect(e.status).toBe(status)
-    expect(e.message).toBe(`invalid status code ${status}`)
+    // lura's text: `invalid status code <N> [<method> <url_pattern>]: <URL>`
+    expect(e.message).toBe(`invalid status code ${status} [GET /${status}]: ${b.url}/${status}`)
     expect(e.exposeStatus).toBe(false)
   })
 

@@ -83,7 +83,7 @@ describe("security/cors with listed origins and credentials", () => {
     expect(res.body).toBe("")
     expect(res.headers["access-control-allow-origin"]).toBe(origin)
     expect(res.headers["access-control-allow-methods"]).toBe("PUT")
-    expect(res.headers["access-control-allow-headers"]).toBe("authorization, x-custom")
+    expect(res.headers["access-control-allow-headers"]).toBe("authorization,x-custom") // rs/cors: no space
     expect(res.headers["access-control-allow-credentials"]).toBe("true")
     expect(res.headers["access-control-max-age"]).toBe("5400")
     expect(res.headers["vary"]).toBe(PREFLIGHT_VARY)

@@ -77,7 +77,7 @@ describe("exact JSON numbers (KRAKEND-SEMANTICS §2.5 UseNumber, §2.7 literal t
 
   it.each([
     ["xml", "<doc><id>12345678901234567891</id><e>1e400</e></doc>"],
-    ["yaml", "id: 12345678901234567891\ne: 1e400\n"]
+    ["yaml", "e: 1e400\nid: 12345678901234567891\n"] // keys sorted, like Go's yaml
   ])("%s output writes raw numbers as their text", async (encoding, body) => {
     await withGateway(one({ allow: ["id", "e"] }, { output_encoding: encoding }), async (g) => {
       const r = await send(g, "/test")
