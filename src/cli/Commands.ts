@@ -1,5 +1,5 @@
 /**
- * `sluice run | check | schema`: the bundled server's command line.
+ * `sluice run | check | schema | plugins | plugin-init`: the bundled server's command line.
  *
  * @since 0.1.0
  */
@@ -18,6 +18,7 @@ import * as Cluster from "../server/Cluster.ts"
 import * as Registry from "../plugin/Registry.ts"
 import * as Logging from "../server/Logging.ts"
 import * as Files from "./Files.ts"
+import * as PluginInit from "./PluginInit.ts"
 import * as Plugins from "./Plugins.ts"
 
 const configFlag = Flag.File("config", { mustExist: true }).pipe(
@@ -30,6 +31,19 @@ const reportConfigError = (error: ConfigError) =>
     Console.error(`${error.issues.length} config error(s):\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`),
     Effect.fail(error)
   )
+
+/**
+ * What the start reads besides the config file, checked without starting anything: every
+ * configured plugin use (the plugin exists with that kind, its settings decode) and the files
+ * (certificates, key sets). `check` runs it; so does the primary of `run` before it forks, so a
+ * bad setting is reported once, not once per worker.
+ */
+const preflight = (config: Config.Decoded["config"]) =>
+  Effect.gen(function*() {
+    const registry = yield* Effect.catchTag(Registry.make({ folder: config.plugin }), "ConfigError", reportConfigError)
+    const issues = [...Plugins.useIssues(config, registry), ...(yield* Files.issues(config))]
+    if (issues.length > 0) return yield* reportConfigError(new ConfigError({ issues }))
+  })
 
 const run = Command.make(
   "run",
@@ -52,8 +66,10 @@ const run = Command.make(
     const logging = Logging.layer(config.extra_config["telemetry/logging"], debug)
     const count = Option.getOrElse(workers, Cluster.defaultWorkers)
     if (count > 1 && !Cluster.isWorker()) {
-      // The primary only supervises; each worker decodes the config again and serves.
+      // The primary only supervises; each worker decodes the config again and serves. What the
+      // workers would all refuse is refused here once.
       const supervised = Effect.scoped(Effect.gen(function*() {
+        yield* preflight(config)
         // revocations arrive at the primary, which forwards them to every worker
         const onFork = yield* Effect.catchTag(Revoker.primary(config.extra_config["auth/revoker"]), "ConfigError", reportConfigError)
         yield* Effect.logInfo(`starting ${count} workers`)
@@ -86,14 +102,8 @@ const check = Command.make(
   { config: configFlag },
   Effect.fnUntraced(function*({ config: file }) {
     const { config, warnings, notices } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
-    // Plugin settings are part of the config: load the plugins and decode every configured use.
-    const registry = yield* Effect.catchTag(Registry.make({ folder: config.plugin }), "ConfigError", reportConfigError)
-    const pluginIssues = Plugins.useIssues(config, registry)
-    // The files the start reads (certificates, key sets) are part of the config too.
-    const fileIssues = yield* Files.issues(config)
-    if (pluginIssues.length + fileIssues.length > 0) {
-      return yield* reportConfigError(new ConfigError({ issues: [...pluginIssues, ...fileIssues] }))
-    }
+    // Plugin settings and the files the start reads are part of the config too.
+    yield* preflight(config)
     yield* Console.log(`Syntax OK! ${config.endpoints.length} endpoint(s)`)
     if (notices.length > 0) {
       yield* Console.log(`${notices.length} note(s):\n${notices.map((n) => `  INFO ${n.path}: ${n.message}`).join("\n")}`)
@@ -117,5 +127,5 @@ const schema = Command.make(
 /** The `sluice` command with its subcommands. */
 export const sluice = Command.make("sluice").pipe(
   Command.withDescription("Sluice API gateway"),
-  Command.withSubcommands([run, check, schema, Plugins.command])
+  Command.withSubcommands([run, check, schema, Plugins.command, PluginInit.command])
 )

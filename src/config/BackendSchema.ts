@@ -35,8 +35,7 @@ export type Backend = typeof Backend.Type
 /** Keys of a KrakenD backend or of a v2 config that need a specific message. */
 export const hints: Readonly<Record<string, string>> = {
   headers_to_pass: "headers_to_pass is a KrakenD v2 key; use input_headers",
-  querystring_params: "querystring_params is a KrakenD v2 key; use input_query_strings",
-  concurrent_calls: "concurrent_calls is an endpoint setting; set it on the endpoint"
+  querystring_params: "querystring_params is a KrakenD v2 key; use input_query_strings"
 }
 
 /** Shape of a backend (for the key check). */

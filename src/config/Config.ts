@@ -20,6 +20,7 @@ import { ConfigError, type ConfigIssue, type ConfigWarning } from "./ConfigError
 import * as BackendSchema from "./BackendSchema.ts"
 import * as Defaults from "./Defaults.ts"
 import * as EndpointSchema from "./EndpointSchema.ts"
+import * as Fields from "./Fields.ts"
 import * as JsonPath from "./JsonPath.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import * as JsonText from "./JsonText.ts"
@@ -69,6 +70,26 @@ export type DecodeResult =
   | { readonly _tag: "Failure"; readonly issues: ReadonlyArray<ConfigIssue> }
 
 /**
+ * A backend whose `encoding` names no decoder reads as `json`, with a warning: KrakenD's decoder
+ * lookup falls back to json (lura encoding/register.go), so `"form"` or `"JSON"` decode JSON.
+ */
+const knownEncoding = (raw: unknown, path: string, warnings: Array<ConfigWarning>): unknown => {
+  if (!isObject(raw)) return raw
+  const encoding = raw["encoding"]
+  if (typeof encoding !== "string" || encoding === "fast-json" || (Fields.BACKEND_ENCODINGS as ReadonlyArray<string>).includes(encoding)) {
+    return raw
+  }
+  warnings.push({
+    path: JsonPath.key(path, "encoding"),
+    message: `${JSON.stringify(encoding)} is not a decoder (${Fields.BACKEND_ENCODINGS.join(", ")}); read as "json", as KrakenD does`
+  })
+  return { ...raw, encoding: "json" }
+}
+
+/** Where each config key is read, for keys written at the wrong level. */
+const homes = Shape.homes(ServiceSchema.shape)
+
+/**
  * Decodes a parsed config synchronously: the config and its warnings, or every issue found.
  * Plain function; `decode` is its Effect form.
  *
@@ -85,7 +106,7 @@ export const decodeResult = (input: unknown): DecodeResult => {
     const message = `expected a JSON object (the KrakenD config), got ${got}`
     return { _tag: "Failure", issues: [{ path: JsonPath.root, message }] }
   }
-  const findings = Shape.findings(input)
+  const findings = Shape.findings(input, homes)
   const versionIssues = Rules.version(input["version"])
   findings.issues.push(...versionIssues)
   const checked = Shape.check(input, ServiceSchema.shape, JsonPath.root, findings) as Record<string, unknown>
@@ -119,7 +140,7 @@ export const decodeResult = (input: unknown): DecodeResult => {
     const backends: Array<BackendSchema.Backend> = []
     rawBackends.forEach((rawBackend, j) => {
       const backendPath = JsonPath.index(JsonPath.key(path, "backend"), j)
-      const backend = decodeBackend(rawBackend, backendPath)
+      const backend = decodeBackend(knownEncoding(rawBackend, backendPath, findings.warnings), backendPath)
       if ("issues" in backend) {
         findings.issues.push(...backend.issues)
         return

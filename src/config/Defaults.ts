@@ -111,7 +111,8 @@ const backend = (
       "sluice/backend": sluice === undefined ? undefined : {
         timeout: sluice.timeout,
         body_from: sluice.body_from,
-        response_headers: sluice.response_headers === undefined ? undefined : canonicalHeaders(sluice.response_headers)
+        response_headers: sluice.response_headers === undefined ? undefined : canonicalHeaders(sluice.response_headers),
+        max_response_size: sluice.max_response_size
       },
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings),
       ...PluginNamespace.field("plugin/http-client", raw.extra_config["plugin/http-client"], path, findings),

@@ -373,6 +373,8 @@ export interface SluiceBackendOptions {
   readonly body_from?: string | undefined
   /** Backend response headers passed to the client (canonical names), for decoded encodings. */
   readonly response_headers?: ReadonlyArray<string> | undefined
+  /** Largest decoded body of this backend in bytes (overrides the service's). */
+  readonly max_response_size?: number | undefined
 }
 
 /**
@@ -425,6 +427,8 @@ export interface SluiceServerOptions {
   readonly max_body_size?: number | undefined
   /** `Retry-After` of a shed request. */
   readonly retry_after: Duration.Duration
+  /** Largest decoded backend body in bytes (default 10 MiB); `no-op` bodies stream without one. */
+  readonly max_backend_response_size?: number | undefined
 }
 
 /**

@@ -104,7 +104,11 @@ export const SluiceBackend = Schema.Struct({
     Schema.String.check(Schema.isPattern(/^resp\d+(_.+)?$/)),
     "Sequential proxy: send resp<N> (whole data) or resp<N>_<path> of an earlier backend as this backend's body"
   ),
-  response_headers: Fields.optional(Fields.Strings, "Backend response headers passed to the client (e.g. Set-Cookie)")
+  response_headers: Fields.optional(Fields.Strings, "Backend response headers passed to the client (e.g. Set-Cookie)"),
+  max_response_size: Fields.optional(
+    Schema.Int.check(Schema.isGreaterThan(0)),
+    "Largest body of this backend's decoded answer in bytes (overrides sluice/server.max_backend_response_size)"
+  )
 }).annotate({ identifier: "SluiceBackend", description: "Sluice backend options (extra_config[\"sluice/backend\"])" })
 
 /** Service `sluice/errors` (Sluice only). */
@@ -126,7 +130,10 @@ export const SluiceServer = Schema.Struct({
     "Requests served at once (per process); beyond it 503 with Retry-After at once, instead of queueing"
   ),
   retry_after: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Retry-After of a shed request (rounded up to seconds)"),
-  max_body_size: maxBodySize("Largest request body in bytes (default 10485760 = 10 MiB); bigger bodies get 413 before they are buffered")
+  max_body_size: maxBodySize("Largest request body in bytes (default 10485760 = 10 MiB); bigger bodies get 413 before they are buffered"),
+  max_backend_response_size: maxBodySize(
+    "Largest body of a decoded (not no-op) backend answer in bytes (default 10485760 = 10 MiB); a larger one fails the backend before it is read"
+  )
 }).annotate({ identifier: "SluiceServer", description: "Sluice server options (extra_config[\"sluice/server\"])" })
 
 /** Endpoint `sluice/endpoint` (Sluice only): per-endpoint limits. */
@@ -152,9 +159,20 @@ export const BotDetectorSchema = Schema.Struct({
   empty_user_agent_is_bot: Fields.flag("A missing or empty User-Agent is a bot")
 }).annotate({ identifier: "BotDetector", description: "Bot detector (extra_config[\"security/bot-detector\"]); bots get 403" })
 
+/**
+ * Why `*` origins with credentials stop the start (RELIABILITY.md C12), and what to write. KrakenD
+ * (rs/cors) sends both headers, which browsers refuse for credentialed calls; Sluice refuses the
+ * config instead of serving an answer that cannot work or quietly echoing every origin.
+ */
+const credentialsWithAnyOrigin = "allow_credentials cannot be used with allow_origins [\"*\"] (the default when allow_origins is empty): " +
+  "browsers reject credentialed answers carrying \"Access-Control-Allow-Origin: *\" (KrakenD sends exactly that, so such calls fail there too), " +
+  "and echoing any origin with credentials would let every web site call the API as the signed-in user. " +
+  "List the origins that may send credentials (\"allow_origins\": [\"https://app.example.com\"]), " +
+  "or set \"allow_credentials\": false to allow any origin without cookies or Authorization"
+
 /** Service `security/cors` (krakend-cors / rs/cors); `*` origins with credentials are refused (RELIABILITY.md C12). */
 export const CorsSchema = Schema.Struct({
-  allow_origins: Fields.withDefault(Fields.Strings, ["*"], "Allowed origins; * allows any, https://*.example.com a subdomain pattern"),
+  allow_origins: Fields.withDefault(Fields.Strings, ["*"], "Allowed origins; * (or an empty list) allows any, https://*.example.com a subdomain pattern"),
   allow_methods: Fields.withDefault(Fields.Strings, ["GET", "HEAD", "POST"], "Allowed methods"),
   allow_headers: Fields.withDefault(Fields.Strings, [], "Request headers a preflight may ask for (* allows any); empty: only the CORS-safelisted ones"),
   expose_headers: Fields.withDefault(Fields.Strings, [], "Response headers exposed to the browser"),
@@ -169,8 +187,8 @@ export const CorsSchema = Schema.Struct({
   ),
   debug: Fields.flag("Accepted; ignored")
 }).check(Schema.makeFilter((cors) =>
-  cors.allow_credentials && cors.allow_origins.includes("*")
-    ? { path: ["allow_credentials"], issue: "allow_credentials cannot be used with allow_origins [\"*\"]: list the allowed origins" }
+  cors.allow_credentials && (cors.allow_origins.length === 0 || cors.allow_origins.includes("*"))
+    ? { path: ["allow_credentials"], issue: credentialsWithAnyOrigin }
     : undefined
 )).annotate({ identifier: "Cors", description: "CORS (extra_config[\"security/cors\"]); preflights are answered 204" })
 

@@ -8,7 +8,7 @@ import * as SchemaIssue from "effect/SchemaIssue"
 import type { ConfigIssue } from "./ConfigError.ts"
 import * as JsonPath from "./JsonPath.ts"
 
-const MAX_MESSAGE = 200
+const MAX_MESSAGE = 1000 // caps messages quoting a large input; our own explanations fit
 
 const leafHook: SchemaIssue.LeafHook = (issue) => {
   if (issue._tag === "MissingKey") return "missing required key"

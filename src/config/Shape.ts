@@ -1,11 +1,14 @@
 /**
  * The key check that runs before Schema decoding. It walks the raw JSON with a `Shape` per
  * object and:
- * - drops `@`-prefixed keys (`"@comment"`) at every level;
+ * - drops keys starting with `@`, `$`, `_` or `#` (`"@comment"`, `"$schema"`, `"#note"`) at every
+ *   level, as KrakenD's schema allows them;
  * - drops KrakenD keys Sluice does not implement yet, with a warning;
  * - renames legacy namespace names to their current ones (`Aliases.ts`);
  * - drops `extra_config` namespaces Sluice does not implement, with a warning, unless they
  *   protect traffic: those stop the start (`Protections.ts`, fail closed);
+ * - warns about a key KrakenD reads at another level (`Homes`), naming where it belongs — an
+ *   error when it belongs to a protection;
  * - reports unknown keys as errors with a did-you-mean, and v2 keys with a specific hint.
  *
  * What is left holds only keys that the Schemas know, so Schema decoding with
@@ -48,12 +51,59 @@ export interface Findings extends Protections.Sink {
   readonly notices: Array<ConfigWarning>
   /** Path with a namespace's current name → the path as the user wrote it. */
   readonly renames: Map<string, string>
+  /** Where each key of the config is read (see `homes`), for keys written at another level. */
+  readonly homes: Homes
+}
+
+/** Key → the places it is read, as path patterns (`$.endpoints[*].backend[*]`, `$.extra_config["router"]`). */
+export type Homes = ReadonlyMap<string, ReadonlyArray<Home>>
+
+/** A place a key is read, and the namespace it is read in (if any). */
+export interface Home {
+  readonly path: string
+  readonly namespace: string | undefined
 }
 
 /** Empty findings, with the `sluice/compat` escape hatch read from the raw config. */
-export const findings = (root: unknown): Findings => {
+export const findings = (root: unknown, homes: Homes = new Map()): Findings => {
   const issues: Array<ConfigIssue> = []
-  return { issues, warnings: [], notices: [], renames: new Map(), compat: Protections.readCompat(root, issues) }
+  return { issues, warnings: [], notices: [], renames: new Map(), homes, compat: Protections.readCompat(root, issues) }
+}
+
+/** Whether a key is a comment or metadata that KrakenD's schema always allows (`@x`, `$x`, `_x`, `#x`). */
+export const isMetadata = (key: string): boolean => /^[@$_#]/.test(key)
+
+/** Every key `shape` reads (and its nested shapes), with the places it is read. */
+export const homes = (root: Shape): Homes => {
+  const found = new Map<string, Array<Home>>()
+  const walk = (shape: Shape, path: string, namespace: string | undefined): void => {
+    for (const key of [...shape.keys, ...(shape.unimplemented ?? [])]) {
+      if (shape.namespaces !== undefined) continue
+      const list = found.get(key) ?? []
+      if (!list.some((h) => h.path === path)) list.push({ path, namespace })
+      found.set(key, list)
+    }
+    for (const [key, nested] of Object.entries(shape.objects ?? {})) {
+      walk(nested, JsonPath.key(path, key), shape.namespaces !== undefined ? key : namespace)
+    }
+    for (const [key, nested] of Object.entries(shape.arrays ?? {})) walk(nested, `${JsonPath.key(path, key)}[*]`, namespace)
+  }
+  walk(root, JsonPath.root, undefined)
+  return found
+}
+
+/** The finding for `key`, unknown here but read at `elsewhere`: a warning, an error for a protection's key. */
+const misplaced = (key: string, at: string, elsewhere: ReadonlyArray<Home>, findings: Findings): void => {
+  const places = elsewhere.slice(0, 3).map((h) => h.path).join(", ") + (elsewhere.length > 3 ? ", …" : "")
+  const guarding = elsewhere.find((h) => h.namespace !== undefined && Protections.isProtecting(h.namespace))
+  if (guarding !== undefined) {
+    findings.issues.push({
+      path: at,
+      message: `${key} is a setting of ${guarding.path}, not of this object: KrakenD would ignore it here and leave the protection off; move it there`
+    })
+  } else {
+    findings.warnings.push({ path: at, message: `${key} is not read at this level (KrakenD reads it at ${places}); ignored` })
+  }
 }
 
 /** `path` spelled as the user wrote it (legacy namespace names kept). */
@@ -92,7 +142,7 @@ export const check = (value: unknown, shape: Shape, path: string, findings: Find
   if (shape.namespaces !== undefined) return checkNamespaces(value, shape, shape.namespaces, path, findings)
   const out: Record<string, unknown> = {}
   for (const [key, item] of Object.entries(value)) {
-    if (key.startsWith("@")) continue
+    if (isMetadata(key)) continue
     const at = JsonPath.key(path, key)
     if (shape.keys.includes(key)) {
       const object = shape.objects !== undefined && Object.hasOwn(shape.objects, key) ? shape.objects[key] : undefined
@@ -112,6 +162,8 @@ export const check = (value: unknown, shape: Shape, path: string, findings: Find
       findings.warnings.push({ path: at, message: unimplementedMessage(key) })
     } else if (shape.hints !== undefined && Object.hasOwn(shape.hints, key)) {
       findings.issues.push({ path: at, message: shape.hints[key]! })
+    } else if (findings.homes.has(key) && Aliases.retiredKey(key) === undefined) {
+      misplaced(key, at, findings.homes.get(key)!, findings)
     } else {
       const renamed = Aliases.retiredKey(key)
       findings.issues.push({
@@ -145,7 +197,7 @@ const checkNamespaces = (
   const out: Record<string, unknown> = {}
   const keys = Object.keys(value)
   for (const [written, item] of Object.entries(value)) {
-    if (written.startsWith("@")) continue
+    if (isMetadata(written)) continue
     const at = JsonPath.key(path, written)
     const name = Aliases.current(written)
     if (name !== written) {

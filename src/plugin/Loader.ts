@@ -2,11 +2,13 @@
  * Loads plugin modules from a folder (root `plugin: { folder, pattern }`, KrakenD's loader):
  * every file directly in `folder` whose name contains `pattern` (a substring, not a glob) and
  * ends in `.js`, `.mjs`, `.cjs`, `.ts` or `.mts` (Node 22 strips types) is imported with a dynamic
- * `import()`, in name order. Its default export must be a plugin value or an array of them. Any
- * problem (missing folder, a module that throws while loading, a wrong default export) fails the
- * start with a `ConfigError` at `$.plugin.folder`; KrakenD's `.so` files match nothing here and
- * are reported as skipped. Before the first import, `Resolve.register` makes the bare specifiers
- * `sluice`, `sluice/plugin`, `sluice/testing` resolve to the running Sluice wherever the folder is.
+ * `import()`, in name order. Its default export must be a plugin value or an array of them. Like
+ * KrakenD, a problem with the folder or one module (missing folder, a module that throws while
+ * loading, a wrong default export) does not stop the start: it is logged as a WARNING and that
+ * module is left out — while a config that *uses* a plugin that did not load still fails the
+ * start (fail closed). KrakenD's `.so` files match nothing here and are reported as skipped.
+ * Before the first import, `Resolve.register` makes the bare specifiers `sluice`,
+ * `sluice/plugin`, `sluice/testing` resolve to the running Sluice wherever the folder is.
  *
  * @since 0.1.0
  */
@@ -73,11 +75,21 @@ export const importFile = (file: string): Effect.Effect<ReadonlyArray<Entry>, Co
     })
   )
 
-/** Loads every matching module of the folder. */
-export const load = (folder: PluginFolder): Effect.Effect<ReadonlyArray<Entry>, ConfigError> =>
-  Effect.flatMap(scan(folder), ({ files, skipped }) =>
-    Effect.andThen(
-      Effect.forEach(skipped, (name) =>
-        Effect.logWarning(`plugin file ${name} in ${folder.folder} is not a JavaScript/TypeScript module; skipped`)),
-      Effect.map(Effect.forEach(files, importFile), (lists) => lists.flat())
-    ))
+const leftOut = (error: ConfigError) =>
+  Effect.as(Effect.logWarning(`${error.issues.map((i) => i.message).join("; ")}; its plugins are not loaded`), [] as ReadonlyArray<Entry>)
+
+/**
+ * Loads every matching module of the folder; a folder or module that cannot be loaded is logged
+ * and left out (KrakenD's loader carries on too).
+ */
+export const load = (folder: PluginFolder): Effect.Effect<ReadonlyArray<Entry>> =>
+  Effect.matchEffect(scan(folder), {
+    onFailure: (error) =>
+      Effect.as(Effect.logWarning(`${error.issues[0]?.message ?? "cannot read the plugin folder"}; no plugin is loaded from it`), []),
+    onSuccess: ({ files, skipped }) =>
+      Effect.andThen(
+        Effect.forEach(skipped, (name) =>
+          Effect.logWarning(`plugin file ${name} in ${folder.folder} is not a JavaScript/TypeScript module; skipped`)),
+        Effect.map(Effect.forEach(files, (file) => Effect.catch(importFile(file), leftOut)), (lists) => lists.flat())
+      )
+  })

@@ -10,11 +10,11 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { identity, type Middleware, type ProxyRequest, type ProxyResponse } from "../proxy/Proxy.ts"
+import { type Headers, identity, type Middleware, type ProxyRequest, type ProxyResponse } from "../proxy/Proxy.ts"
 import { ModifierError } from "../proxy/ProxyError.ts"
 import * as Budget from "./Budget.ts"
-import type { Modifier, PluginError, Respond } from "./Plugin.ts"
-import { isRespond } from "./Plugin.ts"
+import type { Modifier, Respond } from "./Plugin.ts"
+import { isRespond, PluginError } from "./Plugin.ts"
 
 /** A modifier with its decoded settings. */
 export interface Resolved {
@@ -35,6 +35,48 @@ export const toModifierError = (error: PluginError): ModifierError =>
     cause: error
   })
 
+/**
+ * `headers` as a plugin returned them, checked: a value written as one string (`"v1"` instead of
+ * `["v1"]`) is read as that one value; any other value that is not an array of strings is the
+ * plugin's error, named (never garbled into `v, 1`). Returns `headers` itself when all is well.
+ */
+export const checkHeaders = (plugin: string, headers: Headers): Headers | PluginError => {
+  let fixed: Record<string, ReadonlyArray<string>> | undefined
+  for (const name in headers) {
+    const value: unknown = headers[name]
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) continue
+    if (typeof value !== "string") {
+      return new PluginError({
+        reason: "Failed",
+        plugin,
+        message: `plugin ${plugin} set header ${JSON.stringify(name)} to ${
+          Array.isArray(value) ? "an array holding a non-string" : value === null ? "null" : typeof value
+        }: a header value is an array of strings`
+      })
+    }
+    fixed ??= { ...headers }
+    fixed[name] = [value]
+  }
+  return fixed ?? headers
+}
+
+const failed = (error: PluginError) => Effect.andThen(Budget.log(error), Effect.fail(toModifierError(error)))
+
+const checkedRequest = (plugin: string) => (out: ProxyRequest | Respond): Effect.Effect<ProxyRequest | Respond, ModifierError> => {
+  if (isRespond(out)) return Effect.succeed(out)
+  const headers = checkHeaders(plugin, out.headers)
+  return headers === out.headers ? Effect.succeed(out) : headers instanceof PluginError ? failed(headers) : Effect.succeed({ ...out, headers })
+}
+
+const checkedResponse = (plugin: string) => (out: ProxyResponse): Effect.Effect<ProxyResponse, ModifierError> => {
+  const headers = checkHeaders(plugin, out.metadata.headers)
+  return headers === out.metadata.headers
+    ? Effect.succeed(out)
+    : headers instanceof PluginError
+    ? failed(headers)
+    : Effect.succeed({ ...out, metadata: { ...out.metadata, headers } })
+}
+
 type RequestStep = (req: ProxyRequest) => Effect.Effect<ProxyRequest | Respond, ModifierError>
 type ResponseStep = (res: ProxyResponse, req: ProxyRequest) => Effect.Effect<ProxyResponse, ModifierError>
 
@@ -46,11 +88,13 @@ export const make = (modifiers: ReadonlyArray<Resolved>, budgetMs: number): Midd
     const guarded = Budget.guard({ plugin: plugin.name, budgetMs, isExpected: isModifierError, onError: toModifierError })
     if (plugin.request !== undefined) {
       const request = plugin.request.bind(plugin)
-      requests.push((req) => guarded(req.deadline, () => request(req, config)))
+      const check = checkedRequest(plugin.name)
+      requests.push((req) => Effect.flatMap(guarded(req.deadline, () => request(req, config)), check))
     }
     if (plugin.response !== undefined) {
       const response = plugin.response.bind(plugin)
-      responses.push((res, req) => guarded(req.deadline, () => response(res, req, config)))
+      const check = checkedResponse(plugin.name)
+      responses.push((res, req) => Effect.flatMap(guarded(req.deadline, () => response(res, req, config)), check))
     }
   }
   if (requests.length === 0 && responses.length === 0) return identity

@@ -6,7 +6,10 @@
  * follow hands on no body: a short one (at most 2 KiB announced, Go's client reads 2 KiB) is read
  * and dropped, a longer or unsized one is aborted with its connection at once.
  *
- * A buffered exchange hands on the whole body as a `Buffer`. A streamed one (`no-op`) hands on a
+ * A buffered exchange hands on the whole body as a `Buffer`, up to its size limit: a body that
+ * announces more fails at once, before any byte is read, and one that grows past it is aborted
+ * there (RELIABILITY U9: a huge JSON answer costs no more memory than the limit). A streamed one
+ * (`no-op`, no limit) hands on a
  * `BodyStream.Whole` when the head announced at most `SMALL_BODY` bytes (not for HEAD, 204 or 304),
  * else a `BodyStream.Live` as soon as the head is there.
  *
@@ -38,6 +41,12 @@ export class Cancel {
   }
 }
 
+/** The code of the error a buffered body past its limit fails with. */
+export const TOO_LARGE = "SLUICE_RESPONSE_TOO_LARGE"
+
+const tooLarge = (limit: number) =>
+  Object.assign(new Error(`the response body exceeds ${limit} bytes`), { code: TOO_LARGE })
+
 /** A redirect status (301, 302, 303, 307, 308). */
 export const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308
 
@@ -61,15 +70,19 @@ export interface Answer {
 /** The received chunks as one buffer (the only chunk as is). */
 const joined = (chunks: ReadonlyArray<Buffer>, size: number): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
 
-/** Runs one exchange; `done` gets the answer, `failed` an error before there is one. */
+/**
+ * Runs one exchange; `done` gets the answer, `failed` an error before there is one. `limit`:
+ * the size limit of a buffered body; `undefined` streams it (`no-op`).
+ */
 export const exchange = (
   dispatcher: Agent,
   opts: Dispatcher.DispatchOptions,
   cancel: Cancel,
-  stream: boolean,
+  limit: number | undefined,
   done: (answer: Answer) => void,
   failed: (error: unknown) => void
 ): void => {
+  const stream = limit === undefined
   let statusCode = 0
   let headers: IncomingHttpHeaders = {}
   const chunks: Array<Buffer> = []
@@ -92,18 +105,33 @@ export const exchange = (
         controller.abort(abortError)
         return hand(undefined)
       }
-      if (!stream) return
+      if (!stream) {
+        if (length > limit!) {
+          left = true
+          controller.abort(tooLarge(limit!))
+          queueMicrotask(() => failed(tooLarge(limit!)))
+        }
+        return
+      }
       collect = length > 0 && length <= BodyStream.SMALL_BODY && opts.method !== "HEAD" && status !== 204 && status !== 304
       if (collect) return
       live = new BodyStream.Live(controller, abortError)
       live.on("error", () => undefined) // a broken stream is the consumer's concern, never an unhandled error
       hand(live)
     },
-    onResponseData: (_controller, chunk) => {
+    onResponseData: (controller, chunk) => {
       if (live !== undefined) live.chunk(chunk)
       else if (collect) {
-        chunks.push(chunk)
         size += chunk.length
+        if (!stream && size > limit!) {
+          collect = false
+          left = true
+          chunks.length = 0
+          controller.abort(tooLarge(limit!))
+          queueMicrotask(() => failed(tooLarge(limit!)))
+          return
+        }
+        chunks.push(chunk)
       }
     },
     onResponseEnd: () => {

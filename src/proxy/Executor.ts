@@ -55,6 +55,7 @@ export interface ExecutorOptions {
   readonly buffer: boolean
   /** Add `Accept-Encoding: gzip` when the request has none. */
   readonly acceptGzip: boolean
+  /** Largest decoded body (bytes, also after decompression); `no-op` bodies have none. */
   readonly maxResponseSize: number
   readonly keepAlive: boolean
 }
@@ -64,7 +65,7 @@ export const optionsFor = (backend: BackendConfig, service: GatewayConfig, trans
   name: BackendName.of(backend),
   buffer: backend.encoding !== "no-op",
   acceptGzip: backend.encoding !== "no-op" && !service.disable_compression,
-  maxResponseSize: transport.maxResponseSize,
+  maxResponseSize: backend.extra_config["sluice/backend"]?.max_response_size ?? transport.maxResponseSize,
   keepAlive: transport.keepAlive
 })
 
@@ -86,6 +87,7 @@ const classify = (e: unknown, timedOut: boolean): Outcome => {
   switch (code) {
     case "UND_ERR_RES_EXCEEDED_MAX_SIZE":
     case "ERR_BUFFER_TOO_LARGE":
+    case Dispatch.TOO_LARGE:
       return fail("TooLarge", "the response exceeded the maximum response size", e)
     case "UND_ERR_CONNECT_TIMEOUT":
     case "UND_ERR_HEADERS_TIMEOUT":
@@ -208,7 +210,7 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
         if (withBody) opts.body = body
         cancel.controller = undefined // set again when this hop starts
-        Dispatch.exchange(dispatcher, opts, cancel, !buffer, (r) => {
+        Dispatch.exchange(dispatcher, opts, cancel, buffer ? maxResponseSize : undefined, (r) => {
           if (finished) return void (r.body !== undefined && !Buffer.isBuffer(r.body) && r.body.destroy())
           if (r.body === undefined) {
             return follow(url, origin, method, headers, body, hops, r.statusCode, firstHeader(r.headers, "location") ?? "")

@@ -29,7 +29,10 @@ export interface TransportOptions {
   readonly keepAliveTimeout: number
   /** Maximum connections per origin. */
   readonly connections: number
-  /** Maximum response body size in bytes (also applied to the decompressed size). */
+  /**
+   * Largest body of a decoded (buffered) backend answer in bytes, the default of every backend
+   * (also applied to the decompressed size). `no-op` bodies stream without a limit.
+   */
   readonly maxResponseSize: number
   /** `false` sends `Connection: close` and never reuses a socket. */
   readonly keepAlive: boolean
@@ -44,7 +47,7 @@ export const defaults: TransportOptions = {
   bodyTimeout: 60_000,
   keepAliveTimeout: 30_000,
   connections: 250,
-  maxResponseSize: 64 * 1024 * 1024,
+  maxResponseSize: 10 * 1024 * 1024,
   keepAlive: true
 }
 
@@ -62,6 +65,7 @@ export const optionsFromConfig = (config: GatewayConfig): TransportOptions => ({
   keepAliveTimeout: millis(config.idle_connection_timeout, defaults.keepAliveTimeout),
   connections: config.max_idle_connections_per_host > 0 ? config.max_idle_connections_per_host : defaults.connections,
   keepAlive: !config.disable_keep_alives,
+  maxResponseSize: config.extra_config["sluice/server"]?.max_backend_response_size ?? defaults.maxResponseSize,
   clientTls: config.client_tls
 })
 
@@ -82,7 +86,7 @@ const agent = (options: TransportOptions, tls: ConnectionOptions | undefined): A
     keepAliveTimeout: options.keepAliveTimeout,
     headersTimeout: options.headersTimeout,
     bodyTimeout: options.bodyTimeout,
-    maxResponseSize: options.maxResponseSize,
+    // the limit of a decoded body is checked per backend, before and while it is read (Dispatch.ts)
     connect: { timeout: options.connectTimeout, ...tls } as NonNullable<Agent.Options["connect"]>
   })
 

@@ -53,7 +53,7 @@ const withVary = (response: HttpServerResponse.HttpServerResponse, vary: string)
 
 /** Compiles the options into a wrapper of the app. */
 export const make = (options: CorsOptions) => (app: HttpApp): HttpApp => {
-  const anyOrigin = options.allow_origins.includes("*")
+  const anyOrigin = options.allow_origins.length === 0 || options.allow_origins.includes("*") // rs/cors: empty = any
   const originAllowed = anyOrigin ? () => true : originTest(options.allow_origins)
   const methods = new Set(options.allow_methods.map((m) => m.toUpperCase()))
   const methodAllowed = (method: string): boolean => method === "OPTIONS" || methods.has(method)

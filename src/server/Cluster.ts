@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import cluster, { type Worker } from "node:cluster"
 import { availableParallelism } from "node:os"
@@ -16,22 +17,29 @@ export const isWorker = (): boolean => cluster.isWorker
 /** The default number of workers: one per core. */
 export const defaultWorkers = (): number => Math.max(1, availableParallelism())
 
+/** The workers could not be kept running (already reported on stderr: no stack trace). */
+export class WorkersFailed extends Data.TaggedError("WorkersFailed")<{ readonly message: string }> {}
+
 /**
  * Forks `count` workers running this process's own command line and supervises them;
  * `onFork` sees every worker forked (the revoker replays its entries to it).
  */
-export const supervise = (count: number, onFork?: ((worker: Worker) => void) | undefined): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
+export const supervise = (count: number, onFork?: ((worker: Worker) => void) | undefined): Effect.Effect<void, WorkersFailed> =>
+  Effect.callback<void, WorkersFailed>((resume) => {
     const workers = new Set<Worker>()
     const listening = new Set<Worker>()
     let stopping = false
     let failure: string | undefined
     let lastRestart = 0
+    const failed = (reason: string) => {
+      process.stderr.write(`${reason}\n`)
+      return Effect.fail(new WorkersFailed({ message: reason }))
+    }
     const stopAll = (reason: string) => {
       failure = reason
       stopping = true
       for (const w of workers) w.process.kill("SIGTERM")
-      if (workers.size === 0) resume(Effect.die(new Error(reason)))
+      if (workers.size === 0) resume(failed(reason))
     }
     const fork = () => {
       const worker = cluster.fork()
@@ -41,7 +49,7 @@ export const supervise = (count: number, onFork?: ((worker: Worker) => void) | u
       worker.on("exit", (code, signal) => {
         workers.delete(worker)
         if (stopping) {
-          if (workers.size === 0) resume(failure === undefined ? Effect.void : Effect.die(new Error(failure)))
+          if (workers.size === 0) resume(failure === undefined ? Effect.void : failed(failure))
           return
         }
         // A worker that never listened failed to start (config, plugins, port): stop everything.

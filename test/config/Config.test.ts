@@ -220,6 +220,64 @@ describe("keys", () => {
       expect(config.endpoints[0]!.extra_config.proxy).toEqual({ sequential: true })
     }))
 
+  it.effect("drops $, # and _ keys like @ keys (KrakenD's schema allows them: $schema, $id, #note, _x)", () =>
+    Effect.gen(function*() {
+      const { config, warnings } = yield* Config.decode({
+        $schema: "https://www.krakend.io/schema/v2.7/krakend.json",
+        $id: "gateway",
+        "#note": "root",
+        version: 3,
+        host: ["h"],
+        extra_config: { "#ns": 1, router: { _note: "x", auto_options: true } },
+        endpoints: [{ "#c": 1, endpoint: "/a", backend: [{ $ref: {}, _x: [], url_pattern: "/b" }] }]
+      })
+      expect(warnings).toEqual([])
+      expect(config.extra_config.router.auto_options).toBe(true)
+      expect(config.endpoints[0]!.backend[0]!.url_pattern).toBe("/b")
+    }))
+
+  it.effect("a key KrakenD reads at another level is a warning naming where it belongs, and does nothing", () =>
+    Effect.gen(function*() {
+      const { config, warnings } = yield* Config.decode(minimal(
+        { extra_config: { router: { disable_rest: true, auto_options: true } } },
+        { backend: [{ url_pattern: "/b", concurrent_calls: 3 }], return_error_msg: true }
+      ))
+      expect(warnings).toEqual([
+        {
+          path: "$.endpoints[0].backend[0].concurrent_calls",
+          message: "concurrent_calls is not read at this level (KrakenD reads it at $.endpoints[*]); ignored"
+        },
+        {
+          path: "$.endpoints[0].return_error_msg",
+          message: "return_error_msg is not read at this level (KrakenD reads it at $.extra_config.router); ignored"
+        },
+        { path: "$.extra_config.router.disable_rest", message: "disable_rest is not read at this level (KrakenD reads it at $); ignored" }
+      ])
+      expect(config.endpoints[0]!.concurrent_calls).toBe(1)
+      expect(config.extra_config.router.return_error_msg).toBe(false)
+    }))
+
+  it.effect("a protection's key at the wrong level stops the start: KrakenD would leave the protection off", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(minimal({}, { roles: ["admin"], alg: "RS256" }))
+      expect(issues).toEqual([
+        {
+          path: "$.endpoints[0].roles",
+          message: expect.stringMatching(/^roles is a setting of \$[^ ]*auth\/[a-z-]+[^ ]*, not of this object: KrakenD would ignore it here and leave the protection off; move it there$/)
+        },
+        {
+          path: "$.endpoints[0].alg",
+          message: "alg is a setting of $.endpoints[*].extra_config[\"auth/validator\"], not of this object: KrakenD would ignore it here and leave the protection off; move it there"
+        }
+      ])
+    }))
+
+  it.effect("a typo of a key known here stays an error with its suggestion, even near a key of another level", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(minimal({}, { backend: [{ url_pattern: "/b", encodng: "json" }] }))
+      expect(issues).toEqual([{ path: "$.endpoints[0].backend[0].encodng", message: "unknown key; did you mean \"encoding\"?" }])
+    }))
+
   it.effect("reports an unknown key with a did-you-mean at its path", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf({
@@ -293,7 +351,7 @@ describe("keys", () => {
         port: "x",
         endpoints: [
           { endpoint: "/a", backend: [] },
-          { endpoint: "/b/{id}", backend: [{ url_pattern: "/{other}", encoding: "bad" }] },
+          { endpoint: "/b/{id}", backend: [{ url_pattern: "/{other}", encoding: 7 }] },
           { endpoint: "/c", backend: [{ url_pattern: "/{nope}" }] }
         ]
       })
@@ -316,6 +374,16 @@ describe("normalisation", () => {
       expect(config.endpoints[0]!.method).toBe("PATCH")
       expect(config.endpoints[0]!.backend[0].method).toBe("DELETE")
       expect(config.endpoints[0]!.backend[0].encoding).toBe("json")
+    }))
+
+  it.effect("an encoding that names no decoder reads as json with a warning (KrakenD's fallback), never as no-op", () =>
+    Effect.gen(function*() {
+      const { config, warnings } = yield* Config.decode(
+        minimal({}, { backend: [{ url_pattern: "/b", encoding: "form" }, { url_pattern: "/c", encoding: "No-Op" }] })
+      )
+      expect(config.endpoints[0]!.backend.map((b) => b.encoding)).toEqual(["json", "json"])
+      expect(warnings.map((w) => w.path)).toEqual(["$.endpoints[0].backend[0].encoding", "$.endpoints[0].backend[1].encoding"])
+      expect(warnings[0]!.message).toContain(`"form" is not a decoder`)
     }))
 
   it.effect("adds leading slashes and sanitizes hosts", () =>

@@ -2,6 +2,7 @@
  * `sluice run --workers 2`: two processes share the port; SIGTERM drains both and exits 0.
  */
 import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "vitest"
 import { startSluice } from "../support/Sluice.ts"
 
@@ -57,5 +58,43 @@ describe("sluice run --workers 2 with a config that fails in the workers", () =>
     const r = await runCli(["run", "-c", file, "-p", "0", "--workers", "2"])
     expect(r.code).toBe(1)
     expect(r.stdout + r.stderr).toContain("no-such-plugin")
+  })
+
+  it("a bad plugin setting is reported once, before any worker is forked: exit 1, no restart, no stack trace", async () => {
+    const { runCli, writeConfig } = await import("../support/Sluice.ts")
+    const file = writeConfig({
+      version: 3,
+      extra_config: { "plugin/http-server": { name: ["request-id"], "request-id": { overwrite: "yes" } } },
+      endpoints: [{ endpoint: "/x", backend: [{ host: ["http://127.0.0.1:1"], url_pattern: "/x" }] }]
+    })
+    const r = await runCli(["run", "-c", file, "-p", "0", "--workers", "2"])
+    const out = r.stdout + r.stderr
+    expect(r.code).toBe(1)
+    expect(out.match(/config error\(s\)/g)).toHaveLength(1)
+    expect(out).toContain(`$.extra_config["plugin/http-server"]["request-id"].overwrite`)
+    expect(out).not.toContain("starting 2 workers")
+    expect(out).not.toContain("restarting")
+    expect(out).not.toMatch(/^\s+at /m)
+  })
+
+  it("workers that fail to start (the port is taken) end the run with exit 1 and one line, no stack trace", async () => {
+    const { runCli, writeConfig } = await import("../support/Sluice.ts")
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+    const port = (taken.address() as AddressInfo).port
+    try {
+      const file = writeConfig({
+        version: 3,
+        listen_ip: "127.0.0.1",
+        endpoints: [{ endpoint: "/x", backend: [{ host: ["http://127.0.0.1:1"], url_pattern: "/x" }] }]
+      })
+      const r = await runCli(["run", "-c", file, "-p", String(port), "--workers", "2"])
+      const out = r.stdout + r.stderr
+      expect(r.code).toBe(1)
+      expect(out).toMatch(/sluice worker \d+ failed to start/)
+      expect(out).not.toMatch(/^\s+at /m)
+    } finally {
+      taken.close()
+    }
   })
 })

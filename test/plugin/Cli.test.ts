@@ -111,3 +111,53 @@ describe("sluice run with a plugin folder", () => {
     expect(bad.stdout).toContain(`$.endpoints[0].extra_config["plugin/req-resp-modifier"].suffix.value: plugin suffix: missing required key`)
   })
 })
+
+describe("a plugin folder or module that cannot be loaded (KrakenD's loader: logged and left out)", () => {
+  let real: Backend.Backend
+  let dir: string
+  beforeAll(async () => {
+    real = await Backend.start((_req, res) => Backend.json(res, 200, { real: 1 }))
+    dir = folder()
+    writeFileSync(join(dir, "broken.plugin.mjs"), `throw new Error("boom while loading")\n`)
+    writeFileSync(join(dir, "wrong.plugin.mjs"), `export default { name: "not-a-plugin" }\n`)
+  })
+  afterAll(async () => {
+    await real?.close()
+  })
+
+  it("the start goes on with the modules that load; each failing module is a WARNING naming the file and the cause", async () => {
+    const gw = await startSluice(configFor(dir, real.url))
+    try {
+      const res = await fetch(`${gw.url}/mix`)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ canned: true, path: "/c/1", real: 1, via: "suffix" })
+      const out = gw.output()
+      expect(out).toMatch(/WARN[^\n]*cannot load plugin module [^\n]*broken\.plugin\.mjs: boom while loading; its plugins are not loaded/)
+      expect(out).toMatch(/WARN[^\n]*wrong\.plugin\.mjs: the default export must be a plugin/)
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it("a missing folder starts with a WARNING when no plugin is used", async () => {
+    const config = { version: 3, plugin: { folder: join(dir, "does-not-exist"), pattern: ".so" }, endpoints: [{ endpoint: "/r", backend: [{ host: [real.url], url_pattern: "/real" }] }] }
+    const gw = await startSluice(config)
+    try {
+      expect((await fetch(`${gw.url}/r`)).status).toBe(200)
+      expect(gw.output()).toMatch(/WARN[^\n]*cannot read plugin folder [^\n]*does-not-exist[^\n]*; no plugin is loaded from it/)
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it("using a plugin that did not load still fails the start with the path (fail closed)", async () => {
+    const config = {
+      ...configFor(join(dir, "does-not-exist"), real.url),
+      extra_config: {}
+    }
+    const out = await runCli(["run", "-c", writeConfig(config), "-p", "0", "--workers", "1"])
+    expect(out.code).toBe(1)
+    expect(out.stderr + out.stdout).toContain(`$.endpoints[0].extra_config["plugin/req-resp-modifier"].name`)
+    expect(out.stderr + out.stdout).toContain("suffix")
+  })
+})

@@ -10,6 +10,7 @@ import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ConfigError } from "../../src/config/ConfigError.ts"
 import { Layer, ModifierError, Plugin, Schema } from "../../src/plugin/Plugin.ts"
+import { checkHeaders } from "../../src/plugin/ModifierStage.ts"
 import * as Testing from "../../src/testing/Testing.ts"
 import * as Backend from "../support/Backend.ts"
 import { echoBackend, jsonBackend, run, tag, via, withGateway } from "./Support.ts"
@@ -206,6 +207,30 @@ describe("modifier plugins", () => {
       "application/problem+json",
       "tenant"
     ])
+  })
+
+  it("a header set as one string is that one value (never split into characters); a non-string value is a 500 naming the plugin", async () => {
+    const loose = (value: unknown) =>
+      Plugin.modifier({
+        name: "loose",
+        config: Schema.Struct({}),
+        request: (req) => Effect.succeed({ ...req, headers: { ...req.headers, "X-Via": value as Array<string> } }),
+        response: (res) => Effect.succeed({ ...res, metadata: { ...res.metadata, headers: { ...res.metadata.headers, "X-Out": value as Array<string> } } })
+      })
+    const call = (value: unknown) =>
+      withGateway(
+        { config: config([endpoint(modifiers("loose"))]), plugins: [loose(value)], backends: { "http://b1": echoBackend } },
+        (gw) => gw.request("/e")
+      )
+    const one = await call("v1")
+    expect(one.status).toBe(200)
+    expect((one.json() as { headers: Record<string, string> }).headers["x-via"]).toBe("v1")
+    expect(one.headers["x-out"]).toBe("v1")
+    const many = await call(["a", "b"])
+    expect((many.json() as { headers: Record<string, string> }).headers["x-via"]).toBe("a, b")
+    const bad = await call(42)
+    expect([bad.status, bad.body]).toEqual([500, ""])
+    expect(checkHeaders("loose", { "X-Via": 42 as unknown as Array<string> })).toMatchObject({ _tag: "PluginError", plugin: "loose", message: `plugin loose set header "X-Via" to number: a header value is an array of strings` })
   })
 
   it("endpoint response modifiers also run on partial responses (isComplete false)", async () => {

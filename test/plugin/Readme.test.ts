@@ -74,4 +74,11 @@ describe("README: Writing plugins", () => {
     expect([c.status, await c.json()]).toEqual([200, { greeting: "hi", path: "/p/1" }])
     expect(backend.requests.map((r) => r.url)).toEqual(["/b"])
   })
+
+  it("the handler answers JSON by itself and also sees /__health", async () => {
+    const v = await fetch(`${gw.url}/version`)
+    expect([v.status, v.headers.get("content-type"), await v.json()]).toEqual([200, "application/json", { version: "sluice" }])
+    const health = await fetch(`${gw.url}/__health`)
+    expect([health.status, health.headers.get("x-powered-by")]).toEqual([200, "sluice"])
+  })
 })

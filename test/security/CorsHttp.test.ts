@@ -260,6 +260,24 @@ describe("security/cors options", () => {
     expect(r.stderr).toContain(
       "$.extra_config[\"security/cors\"].allow_credentials: allow_credentials cannot be used with allow_origins [\"*\"]"
     )
+    // the message says why and what to write instead
+    expect(r.stderr).toContain("browsers reject credentialed answers carrying \"Access-Control-Allow-Origin: *\"")
+    expect(r.stderr).toContain("List the origins that may send credentials")
+    expect(r.stderr).toContain("set \"allow_credentials\": false")
+  })
+
+  it("an empty allow_origins allows any origin, as in rs/cors (and is refused with allow_credentials)", async () => {
+    const gw = await startSluice(gatewayConfig(backend.url, { "security/cors": { allow_origins: [] } }))
+    try {
+      const res = await send(gw.url, "GET", "/a", { origin: "https://anywhere.test" })
+      expect(res.headers["access-control-allow-origin"]).toBe("*")
+    } finally {
+      await gw.stop()
+    }
+    const file = writeConfig(gatewayConfig("http://127.0.0.1:1", { "security/cors": { allow_origins: [], allow_credentials: true } }))
+    const r = await runCli(["check", "-c", file])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("$.extra_config[\"security/cors\"].allow_credentials: allow_credentials cannot be used")
   })
 
   it("the default allow_origins (*) with allow_credentials is refused too", async () => {
