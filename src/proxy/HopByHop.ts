@@ -19,8 +19,12 @@ export const names: ReadonlySet<string> = new Set([
   "proxy-authenticate"
 ])
 
-/** `names` plus the framing headers the sender of a message computes itself. */
-export const withFraming: ReadonlySet<string> = new Set([...names, "host", "content-length"])
+/**
+ * `names` plus the framing headers the sender of a message computes itself, and `Expect`: the
+ * gateway's own server answers `100-continue` and reads the whole body before any backend call,
+ * so there is nothing left to expect upstream (and undici refuses the header).
+ */
+export const withFraming: ReadonlySet<string> = new Set([...names, "host", "content-length", "expect"])
 
 /** The lower-case names listed in `Connection` header values (`close, X-Secret` → `x-secret`). */
 export const nominated = (connection: ReadonlyArray<string> | string | undefined): ReadonlySet<string> | undefined => {
