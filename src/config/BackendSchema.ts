@@ -24,8 +24,8 @@ export const Backend = Schema.Struct({
   input_headers: Fields.optional(Fields.Strings, "Backend level header allowlist (restricts the endpoint's)"),
   input_query_strings: Fields.optional(Fields.Strings, "Backend level query allowlist (restricts the endpoint's)"),
   disable_host_sanitize: Fields.flag("Use the hosts as written (no http:// added)"),
-  sd: Fields.optional(Schema.Literals(["static", "dns"]), "Service discovery: static (dns is not implemented)"),
-  sd_scheme: Fields.optional(Schema.String, "Scheme for discovered hosts (only http is implemented)"),
+  sd: Fields.optional(Schema.Literals(["static", "dns"]), "Service discovery: static (the host list) or dns (host[0] is a DNS SRV name)"),
+  sd_scheme: Fields.optional(Schema.String, "Scheme of the hosts discovered with sd dns: http (default) or https"),
   extra_config: Fields.withDefault(Namespaces.BackendExtraConfig, {}, "Backend namespaces")
 }).annotate({ identifier: "Backend", description: "A backend of an endpoint" })
 

@@ -51,14 +51,14 @@ const backend = (
   if (hosts.length === 0 && inherited.host !== undefined) {
     findings.issues.push({ path: JsonPath.key(path, "host"), message: "no host: set backend host or service host" })
   }
-  if (raw.sd === "dns") {
+  if (raw.sd === "dns" && hosts.length > 1) {
     findings.warnings.push({
-      path: JsonPath.key(path, "sd"),
-      message: "sd \"dns\" is not implemented by Sluice yet; the hosts are used as written"
+      path: JsonPath.key(path, "host"),
+      message: `with sd "dns" only host[0] (the SRV name ${JSON.stringify(hosts[0])}) is looked up, as in KrakenD; the other hosts are ignored`
     })
   }
-  // With sd "dns" the hosts are used as written, with sd_scheme as their scheme (never plain
-  // http where https was asked for).
+  // sd "dns": the discovered hosts get sd_scheme (http or https, never plain http where https
+  // was asked for).
   const scheme = raw.sd === "dns" && (raw.sd_scheme === "https" || raw.sd_scheme === "http") ? raw.sd_scheme : "http"
   if (raw.sd_scheme !== undefined && raw.sd_scheme !== scheme) {
     findings.warnings.push({
@@ -97,6 +97,7 @@ const backend = (
     input_headers: raw.input_headers === undefined ? undefined : canonicalHeaders(raw.input_headers),
     input_query_strings: raw.input_query_strings,
     disable_host_sanitize: raw.disable_host_sanitize,
+    sd: raw.sd === "dns" && hosts[0] !== undefined ? { name: hosts[0], scheme } : undefined,
     timeout: sluice?.timeout !== undefined && Duration.isLessThan(sluice.timeout, endpoint.timeout) ? sluice.timeout : endpoint.timeout,
     concurrent_calls: endpoint.concurrent_calls,
     extra_config: {
@@ -320,6 +321,8 @@ export const service = (
   max_header_bytes: raw.max_header_bytes,
   max_shutdown_wait_time: raw.max_shutdown_wait_time,
   dialer_timeout: raw.dialer_timeout,
+  dialer_keep_alive: raw.dialer_keep_alive,
+  dns_cache_ttl: raw.dns_cache_ttl,
   response_header_timeout: raw.response_header_timeout,
   idle_connection_timeout: raw.idle_connection_timeout,
   max_idle_connections_per_host: raw.max_idle_connections_per_host,

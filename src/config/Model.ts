@@ -429,6 +429,8 @@ export interface SluiceServerOptions {
   readonly retry_after: Duration.Duration
   /** Largest decoded backend body in bytes (default 10 MiB); `no-op` bodies stream without one. */
   readonly max_backend_response_size?: number | undefined
+  /** DNS servers (`ip` or `ip:port`) for `sd: "dns"` SRV lookups; the system's by default. */
+  readonly dns_servers?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -525,6 +527,11 @@ export interface BackendConfig {
   /** Backend level query allowlist; `undefined` when not set. */
   readonly input_query_strings: ReadonlyArray<string> | undefined
   readonly disable_host_sanitize: boolean
+  /**
+   * `sd: "dns"`: the SRV name (`host[0]` as written) whose records are the hosts, and the scheme
+   * they get (`sd_scheme`); `undefined` for the fixed `host` list.
+   */
+  readonly sd?: { readonly name: string; readonly scheme: "http" | "https" } | undefined
   /** Copied from the endpoint (KrakenD has no backend timeout key). */
   readonly timeout: Duration.Duration
   /** Copied from the endpoint. */
@@ -623,6 +630,10 @@ export interface GatewayConfig {
   readonly response_header_timeout: Duration.Duration | undefined
   readonly idle_connection_timeout: Duration.Duration | undefined
   readonly max_idle_connections_per_host: number
+  /** TCP keep-alive of backend sockets (`dialer_keep_alive`): delay of the first probe. */
+  readonly dialer_keep_alive?: Duration.Duration | undefined
+  /** Refresh interval of `sd: "dns"` backends (`dns_cache_ttl`). */
+  readonly dns_cache_ttl?: Duration.Duration | undefined
   readonly disable_keep_alives: boolean
   readonly disable_compression: boolean
   /** HTTPS on the listener (`tls`, unless `disabled`). */

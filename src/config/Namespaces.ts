@@ -133,6 +133,10 @@ export const SluiceServer = Schema.Struct({
   max_body_size: maxBodySize("Largest request body in bytes (default 10485760 = 10 MiB); bigger bodies get 413 before they are buffered"),
   max_backend_response_size: maxBodySize(
     "Largest body of a decoded (not no-op) backend answer in bytes (default 10485760 = 10 MiB); a larger one fails the backend before it is read"
+  ),
+  dns_servers: Fields.optional(
+    Schema.Array(Schema.String),
+    "DNS servers (\"ip\" or \"ip:port\") asked for sd dns SRV records, e.g. a Consul agent's 127.0.0.1:8600 (default: the system's resolvers)"
   )
 }).annotate({ identifier: "SluiceServer", description: "Sluice server options (extra_config[\"sluice/server\"])" })
 
@@ -278,7 +282,13 @@ export const serviceShape: Shape.Shape = {
   keys: Object.keys(ServiceExtraConfig.fields),
   namespaces: "service",
   objects: {
-    router: Shape.of(Router, { unimplemented: unimplementedKeys["Router"]!, objects: { error_body: { keys: ["404", "405"] } } }),
+    router: Shape.of(Router, {
+      unimplemented: unimplementedKeys["Router"]!,
+      noEffect: {
+        max_multipart_memory: "Sluice never parses multipart bodies: they are forwarded to the backends as bytes"
+      },
+      objects: { error_body: { keys: ["404", "405"] } }
+    }),
     "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! }),
     "sluice/errors": Shape.of(SluiceErrors),
     "sluice/server": Shape.of(SluiceServer),

@@ -42,6 +42,8 @@ const fields = {
   max_header_bytes: Fields.optional(Fields.Count, "Maximum size of the request headers"),
   max_shutdown_wait_time: Fields.optional(GoDuration.GoDuration, "Graceful shutdown drain time"),
   dialer_timeout: Fields.optional(GoDuration.GoDuration, "Backend connect timeout"),
+  dialer_keep_alive: Fields.optional(GoDuration.GoDuration, "TCP keep-alive of backend connections: idle time before the first probe (Node sets no probe interval)"),
+  dns_cache_ttl: Fields.optional(GoDuration.GoDuration, "Refresh interval of sd \"dns\" backends (default 30s; under 1s keeps the default)"),
   response_header_timeout: Fields.optional(GoDuration.GoDuration, "Backend response header timeout"),
   idle_connection_timeout: Fields.optional(GoDuration.GoDuration, "Keep-alive timeout of idle backend connections"),
   max_idle_connections_per_host: Fields.withDefault(Fields.Count, 250, "Idle backend connections kept per host"),
@@ -69,20 +71,28 @@ export const Service = Schema.Struct({
 
 /** KrakenD root keys accepted with a warning: Sluice does not implement them yet. */
 export const unimplemented: ReadonlyArray<string> = [
-  "dialer_keep_alive",
   "dialer_fallback_delay",
   "max_idle_connections",
   "expect_continue_timeout",
   "use_h2c",
   "sequential_start",
   "disable_rest",
-  "dns_cache_ttl",
   "async_agent"
 ]
+
+/** Root keys that cannot apply to Sluice, and why (an INFO note; docs/config.md says the same). */
+export const noEffect: Readonly<Record<string, string>> = {
+  expect_continue_timeout:
+    "Sluice reads the whole request body before it calls a backend and never sends Expect: 100-continue upstream, so there is nothing to wait for",
+  sequential_start: "Sluice has no async agents to start before the router, and builds every pipe before it serves",
+  max_idle_connections:
+    "backend connections are pooled per origin (undici), bounded by max_idle_connections_per_host; there is no cross-host idle cap"
+}
 
 /** Shape of the root object (for the key check). */
 export const shape: Shape.Shape = Shape.of(Service, {
   unimplemented,
+  noEffect,
   arrays: { endpoints: EndpointSchema.shape },
   objects: {
     extra_config: Namespaces.serviceShape,

@@ -28,6 +28,11 @@ export interface Shape {
   readonly keys: ReadonlyArray<string>
   /** KrakenD keys accepted but not implemented: a warning, then dropped. */
   readonly unimplemented?: ReadonlyArray<string>
+  /**
+   * Those of `unimplemented` that cannot apply to Sluice, with the reason: an INFO note instead
+   * of a warning.
+   */
+  readonly noEffect?: Readonly<Record<string, string>>
   /** Keys that get a specific error message (v2 keys, keys at the wrong level). */
   readonly hints?: Readonly<Record<string, string>>
   /** Keys holding an object, and its shape. */
@@ -159,7 +164,9 @@ export const check = (value: unknown, shape: Shape, path: string, findings: Find
         out[key] = item
       }
     } else if (shape.unimplemented?.includes(key) === true) {
-      findings.warnings.push({ path: at, message: unimplementedMessage(key) })
+      const reason = shape.noEffect !== undefined && Object.hasOwn(shape.noEffect, key) ? shape.noEffect[key] : undefined
+      if (reason === undefined) findings.warnings.push({ path: at, message: unimplementedMessage(key) })
+      else findings.notices.push({ path: at, message: `${key} has no effect in Sluice: ${reason}` })
     } else if (shape.hints !== undefined && Object.hasOwn(shape.hints, key)) {
       findings.issues.push({ path: at, message: shape.hints[key]! })
     } else if (findings.homes.has(key) && Aliases.retiredKey(key) === undefined) {

@@ -65,7 +65,11 @@ export const makeBackendProxy = (
   endpoint: EndpointConfig,
   service: GatewayConfig
 ): Effect.Effect<Proxy, ConfigError, Transport> =>
-  Effect.map(Effect.zip(Effect.flatMap(Transport, (t) => Effect.map(t.dispatcherFor(backend), (d) => [t, d] as const)), PluginStages), ([[transport, dispatcher], plugins]) => {
+  Effect.gen(function*() {
+    const transport = yield* Transport
+    const dispatcher = yield* transport.dispatcherFor(backend)
+    const discovered = yield* transport.hostsFor(backend) // `sd: "dns"`: resolved now, then refreshed
+    const plugins = yield* PluginStages
     // a backend with `plugin/http-client` uses the plugin's HttpClient as its executor
     const executor = plugins.executor(backend) ??
       Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options))
@@ -75,7 +79,7 @@ export const makeBackendProxy = (
         QueryFilter.make(backend),
         RequestBuilder.make(backend),
         Concurrent.make(backend),
-        HostSelection.make(backend),
+        HostSelection.make(backend, discovered), // `sd: "dns"`: the current SRV hosts
         HeaderFilter.make(backend, [...Validator.propagatedHeaders(endpoint), ...ApiKeys.propagatedHeaders(service, endpoint)]),
         plugins.backend(backend) // backend `plugin/req-resp-modifier`
         // circuit breaker and rate limit go here

@@ -70,14 +70,25 @@ export const check = (url: string, host: Host, path: string, allowedDots: number
   return undefined
 }
 
-/** The host selection of one backend. */
-export const make = (backend: BackendConfig): Middleware => {
+/**
+ * The host selection of one backend, over its `host` list or, with `sd: "dns"`, over the list
+ * `discovered` gives at each call (parsed again only when it changed).
+ */
+export const make = (backend: BackendConfig, discovered?: () => ReadonlyArray<string>): Middleware => {
   const name = BackendName.of(backend)
-  const hosts = backend.host.map(parseHost)
+  let hosts = backend.host.map(parseHost)
+  let seen: ReadonlyArray<string> | undefined
   const allowedDots = UrlPattern.compile(backend.url_pattern).dotSegments
   let counter = 0
   const fail = (message: string) => Effect.fail(new BackendError({ reason: "InvalidUrl", backend: name, message }))
   return (next) => (req) => {
+    if (discovered !== undefined) {
+      const current = discovered()
+      if (current !== seen) {
+        seen = current
+        hosts = current.map(parseHost)
+      }
+    }
     if (hosts.length === 0) return fail("no hosts available")
     const host = hosts.length === 1 ? hosts[0] : hosts[counter++ % hosts.length]
     if (counter > 0x3fffffff) counter = 0

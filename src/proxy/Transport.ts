@@ -9,13 +9,14 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import type { ConnectionOptions } from "node:tls"
 import { Agent } from "undici"
 import type { ConfigError } from "../config/ConfigError.ts"
 import * as JsonPath from "../config/JsonPath.ts"
 import type { BackendConfig, ClientTlsOptions, GatewayConfig } from "../config/Model.ts"
 import * as ClientTls from "./ClientTls.ts"
+import * as DnsSrv from "./DnsSrv.ts"
 
 /** Limits of the backend client. Durations in milliseconds. */
 export interface TransportOptions {
@@ -36,6 +37,12 @@ export interface TransportOptions {
   readonly maxResponseSize: number
   /** `false` sends `Connection: close` and never reuses a socket. */
   readonly keepAlive: boolean
+  /** TCP keep-alive probes on backend sockets: idle time before the first (`dialer_keep_alive`). */
+  readonly tcpKeepAlive?: number | undefined
+  /** Refresh interval of `sd: "dns"` backends (`dns_cache_ttl`). */
+  readonly dnsTtl?: Duration.Duration | undefined
+  /** DNS servers for SRV lookups (`sluice/server.dns_servers`); the system's by default. */
+  readonly dnsServers?: ReadonlyArray<string> | undefined
   /** The service `client_tls` (files read when the transport is made). */
   readonly clientTls?: ClientTlsOptions | undefined
 }
@@ -66,7 +73,10 @@ export const optionsFromConfig = (config: GatewayConfig): TransportOptions => ({
   connections: config.max_idle_connections_per_host > 0 ? config.max_idle_connections_per_host : defaults.connections,
   keepAlive: !config.disable_keep_alives,
   maxResponseSize: config.extra_config["sluice/server"]?.max_backend_response_size ?? defaults.maxResponseSize,
-  clientTls: config.client_tls
+  clientTls: config.client_tls,
+  tcpKeepAlive: config.dialer_keep_alive === undefined ? undefined : millis(config.dialer_keep_alive, 0),
+  dnsTtl: config.dns_cache_ttl,
+  dnsServers: config.extra_config["sluice/server"]?.dns_servers
 })
 
 /** The shared dispatcher and the options it was built with. */
@@ -78,6 +88,11 @@ export class Transport extends Context.Service<Transport, {
    * distinct setting, closed with the transport), else the shared one.
    */
   readonly dispatcherFor: (backend: BackendConfig) => Effect.Effect<Agent, ConfigError>
+  /**
+   * The current hosts of an `sd: "dns"` backend (resolved now, refreshed every `dns_cache_ttl`
+   * while the transport lives; one subscription per SRV name and scheme), `undefined` otherwise.
+   */
+  readonly hostsFor: (backend: BackendConfig) => Effect.Effect<(() => ReadonlyArray<string>) | undefined>
 }>()("sluice/proxy/Transport") {}
 
 const agent = (options: TransportOptions, tls: ConnectionOptions | undefined): Agent =>
@@ -87,7 +102,11 @@ const agent = (options: TransportOptions, tls: ConnectionOptions | undefined): A
     headersTimeout: options.headersTimeout,
     bodyTimeout: options.bodyTimeout,
     // the limit of a decoded body is checked per backend, before and while it is read (Dispatch.ts)
-    connect: { timeout: options.connectTimeout, ...tls } as NonNullable<Agent.Options["connect"]>
+    connect: {
+      timeout: options.connectTimeout,
+      ...(options.tcpKeepAlive === undefined ? {} : { keepAlive: true, keepAliveInitialDelay: options.tcpKeepAlive }),
+      ...tls
+    } as NonNullable<Agent.Options["connect"]>
   })
 
 /**
@@ -116,7 +135,22 @@ export const make = (options: TransportOptions): Effect.Effect<Transport["Servic
         return made
       })
     }
-    return Transport.of({ dispatcher, options, dispatcherFor })
+    const scope = yield* Effect.scope
+    const subscriptions = new Map<string, () => ReadonlyArray<string>>()
+    let dns: DnsSrv.Resolver | undefined
+    const hostsFor = (backend: BackendConfig): Effect.Effect<(() => ReadonlyArray<string>) | undefined> => {
+      const sd = backend.sd
+      if (sd === undefined) return Effect.succeed(undefined)
+      const key = `${sd.scheme}://${sd.name}`
+      const known = subscriptions.get(key)
+      if (known !== undefined) return Effect.succeed(known)
+      dns ??= DnsSrv.resolver(options.dnsServers)
+      return DnsSrv.subscribe(dns, sd.name, sd.scheme, DnsSrv.ttlOf(options.dnsTtl)).pipe(
+        Effect.tap((hosts) => Effect.sync(() => subscriptions.set(key, hosts))),
+        Effect.provideService(Scope.Scope, scope)
+      )
+    }
+    return Transport.of({ dispatcher, options, dispatcherFor, hostsFor })
   })
 
 /** The transport as a scoped layer. */

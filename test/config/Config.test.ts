@@ -278,6 +278,31 @@ describe("keys", () => {
       expect(issues).toEqual([{ path: "$.endpoints[0].backend[0].encodng", message: "unknown key; did you mean \"encoding\"?" }])
     }))
 
+  it.effect("settings that cannot apply to Sluice are INFO notes with the reason, not warnings", () =>
+    Effect.gen(function*() {
+      const { notices, warnings } = yield* Config.decode(minimal({
+        expect_continue_timeout: "1s",
+        sequential_start: true,
+        max_idle_connections: 10,
+        extra_config: { router: { max_multipart_memory: 1000 } }
+      }))
+      expect(warnings).toEqual([])
+      expect(notices.map((n) => n.path)).toEqual([
+        "$.expect_continue_timeout",
+        "$.sequential_start",
+        "$.max_idle_connections",
+        "$.extra_config.router.max_multipart_memory"
+      ])
+      expect(notices[0]!.message).toMatch(/^expect_continue_timeout has no effect in Sluice: .*never sends Expect: 100-continue upstream/)
+    }))
+
+  it.effect("dialer_keep_alive and dns_cache_ttl are read (no warning)", () =>
+    Effect.gen(function*() {
+      const { config, warnings } = yield* Config.decode(minimal({ dialer_keep_alive: "15s", dns_cache_ttl: "10s" }))
+      expect(warnings).toEqual([])
+      expect([config.dialer_keep_alive, config.dns_cache_ttl].map((d) => d === undefined ? undefined : Duration.toMillis(d))).toEqual([15_000, 10_000])
+    }))
+
   it.effect("reports an unknown key with a did-you-mean at its path", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf({
@@ -411,11 +436,11 @@ describe("normalisation", () => {
 describe("warnings", () => {
   it.effect("warns about KrakenD root keys Sluice does not implement", () =>
     Effect.gen(function*() {
-      const { warnings } = yield* Config.decode(minimal({ dialer_keep_alive: "10s" }))
+      const { warnings } = yield* Config.decode(minimal({ dialer_fallback_delay: "10s" }))
       expect(warnings).toEqual([
         {
-          path: "$.dialer_keep_alive",
-          message: "dialer_keep_alive is a KrakenD setting Sluice does not implement yet; ignored"
+          path: "$.dialer_fallback_delay",
+          message: "dialer_fallback_delay is a KrakenD setting Sluice does not implement yet; ignored"
         }
       ])
     }))
@@ -471,7 +496,6 @@ describe("warnings", () => {
       ))
       expect(warnings.map((w) => w.path)).toEqual([
         "$.endpoints[0].extra_config.proxy.shadow",
-        "$.extra_config.router.max_multipart_memory",
         "$.extra_config[\"telemetry/logging\"].syslog_facility"
       ])
       expect(warnings[0]!.message).toBe("shadow is a KrakenD setting Sluice does not implement yet; ignored")
@@ -489,18 +513,23 @@ describe("warnings", () => {
       }])
     }))
 
-  it.effect("warns about dns service discovery; its https sd_scheme is the hosts' scheme (never cleartext), another is warned about", () =>
+  it.effect("sd dns: host[0] is the SRV name; an https sd_scheme is the hosts' scheme (never cleartext), another is warned about", () =>
     Effect.gen(function*() {
       const { config, warnings } = yield* Config.decode(minimal({}, {
-        backend: [{ url_pattern: "/b", sd: "dns", sd_scheme: "https" }, { url_pattern: "/c", sd: "dns", sd_scheme: "ftp" }]
+        backend: [
+          { url_pattern: "/b", sd: "dns", sd_scheme: "https", host: ["_api._tcp.example.internal"] },
+          { url_pattern: "/c", sd: "dns", sd_scheme: "ftp", host: ["_a._tcp.x", "_b._tcp.x"] },
+          { url_pattern: "/d" }
+        ]
       }))
       expect(warnings.map((w) => w.path)).toEqual([
-        "$.endpoints[0].backend[0].sd",
-        "$.endpoints[0].backend[1].sd",
+        "$.endpoints[0].backend[1].host",
         "$.endpoints[0].backend[1].sd_scheme"
       ])
-      expect(config.endpoints[0]!.backend[0].host).toEqual(["https://localhost:8000"])
-      expect(config.endpoints[0]!.backend[1]!.host).toEqual(["http://localhost:8000"])
+      const [b, c, d] = config.endpoints[0]!.backend as unknown as ReadonlyArray<{ readonly sd?: unknown }>
+      expect(b!.sd).toEqual({ name: "_api._tcp.example.internal", scheme: "https" })
+      expect(c!.sd).toEqual({ name: "_a._tcp.x", scheme: "http" })
+      expect(d!.sd).toBeUndefined()
     }))
 
   it.effect("warns about an unknown proxy strategy", () =>
