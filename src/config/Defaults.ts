@@ -298,6 +298,17 @@ const insecureWarning = (path: string, findings: Shape.Findings): void => {
 }
 
 /** The model of the service, given its endpoints. */
+/** `disable_rest: true` cannot change Sluice's routing: a warning saying why (nothing in the model). */
+const disableRest = (raw: ServiceSchema.ServiceHead, findings: Shape.Findings): {} => {
+  if (raw.disable_rest) {
+    findings.warnings.push({
+      path: "$.disable_rest",
+      message: "disable_rest: true has no effect in Sluice: endpoint params stay whole path segments (/{id}), which is all KrakenD's router (gin) can match too; url_pattern placeholders may already sit anywhere"
+    })
+  }
+  return {}
+}
+
 export const service = (
   raw: ServiceSchema.ServiceHead,
   endpoints: ReadonlyArray<Model.EndpointConfig>,
@@ -328,6 +339,8 @@ export const service = (
   max_idle_connections_per_host: raw.max_idle_connections_per_host,
   disable_keep_alives: raw.disable_keep_alives,
   disable_compression: raw.disable_compression,
+  use_h2c: raw.use_h2c,
+  ...disableRest(raw, findings),
   ...serverTls(raw, findings),
   ...clientTls(raw, findings),
   endpoints,

@@ -71,6 +71,8 @@ export interface RouterOptions {
   readonly forwarded_by_client_ip: boolean
   readonly remote_ip_headers: ReadonlyArray<string>
   /** CIDRs or IPs whose forwarding headers are trusted. Empty: none trusted. */
+  /** Accept cleartext HTTP/2 with prior knowledge (as the root `use_h2c`). */
+  readonly use_h2c?: boolean | undefined
   readonly trusted_proxies: ReadonlyArray<string>
   /** Custom JSON bodies for the 404 / 405 answers. */
   readonly error_body: { readonly "404"?: unknown; readonly "405"?: unknown }
@@ -634,6 +636,8 @@ export interface GatewayConfig {
   readonly dialer_keep_alive?: Duration.Duration | undefined
   /** Refresh interval of `sd: "dns"` backends (`dns_cache_ttl`). */
   readonly dns_cache_ttl?: Duration.Duration | undefined
+  /** Accept cleartext HTTP/2 with prior knowledge on the plain HTTP port. */
+  readonly use_h2c?: boolean | undefined
   readonly disable_keep_alives: boolean
   readonly disable_compression: boolean
   /** HTTPS on the listener (`tls`, unless `disabled`). */

@@ -39,6 +39,7 @@ export const Router = Schema.Struct({
   forwarded_by_client_ip: Fields.flag("Resolve the client IP from remote_ip_headers"),
   remote_ip_headers: Fields.withDefault(Fields.Strings, [], "Headers holding the client IP"),
   trusted_proxies: Fields.withDefault(Fields.Strings, [], "CIDRs or IPs whose forwarding headers are trusted"),
+  use_h2c: Fields.flag("Also accept cleartext HTTP/2 with prior knowledge (same as the root use_h2c)"),
   error_body: Fields.withDefault(
     Schema.Struct({
       "404": Fields.optional(Schema.Unknown, "JSON body of 404 answers"),
@@ -262,7 +263,7 @@ export const BackendExtraConfig = Schema.Struct({
 
 /** Keys of implemented namespaces that are accepted but ignored, by identifier (for the JSON Schema). */
 export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> = {
-  Router: ["max_multipart_memory", "app_engine", "use_h2c"],
+  Router: ["max_multipart_memory", "app_engine"],
   Logging: ["syslog_facility", "custom_format"],
   EndpointProxy: ["shadow"],
   BackendHttpClient: ["send_body_on_redirect"],

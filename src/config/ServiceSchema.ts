@@ -51,7 +51,9 @@ const fields = {
   tls: Fields.optional(TlsSchema.Tls, "HTTPS (and HTTP/2) on the listener"),
   client_tls: Fields.optional(TlsSchema.ClientTls, "TLS to the backends"),
   allow_insecure_connections: Fields.flag("Legacy form of client_tls.allow_insecure_connections (also pins client TLS 1.3, as KrakenD)"),
-  disable_compression: Fields.flag("Do not ask backends for gzip")
+  disable_compression: Fields.flag("Do not ask backends for gzip"),
+  use_h2c: Fields.flag("Also accept cleartext HTTP/2 with prior knowledge on the plain HTTP port"),
+  disable_rest: Fields.flag("KrakenD: allow placeholders inside path segments; Sluice keeps whole-segment params (true is warned about)")
 }
 
 /** The root object, endpoints left undecoded (they are decoded one by one, see `Config.ts`). */
@@ -74,9 +76,7 @@ export const unimplemented: ReadonlyArray<string> = [
   "dialer_fallback_delay",
   "max_idle_connections",
   "expect_continue_timeout",
-  "use_h2c",
   "sequential_start",
-  "disable_rest",
   "async_agent"
 ]
 

@@ -11,7 +11,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { createServer, Server } from "node:http"
-import { createSecureServer, type Http2SecureServer, type SecureServerOptions } from "node:http2"
+import {
+  createSecureServer,
+  createServer as createH2cServer,
+  type Http2SecureServer,
+  type SecureServerOptions,
+  type ServerHttp2Session
+} from "node:http2"
+import type { Socket } from "node:net"
 import type { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as Tls from "./Tls.ts"
@@ -32,6 +39,8 @@ export interface ListenOptions {
   readonly shutdownTimeout: number
   /** HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with these options; plain HTTP when absent. */
   readonly tls?: SecureServerOptions | undefined
+  /** Plain HTTP also accepts cleartext HTTP/2 with prior knowledge (`use_h2c`). */
+  readonly h2c?: boolean | undefined
 }
 
 const ms = (d: Duration.Duration | undefined, fallback: number): number =>
@@ -50,7 +59,8 @@ export const optionsFromConfig = (
     headersTimeout: Math.min(ms(config.read_header_timeout, 10_000), requestTimeout),
     requestTimeout,
     keepAliveTimeout: ms(config.idle_timeout, 65_000),
-    shutdownTimeout: ms(config.max_shutdown_wait_time, 10_000)
+    shutdownTimeout: ms(config.max_shutdown_wait_time, 10_000),
+    h2c: config.use_h2c === true || config.extra_config.router.use_h2c === true
   }
 }
 
@@ -67,6 +77,47 @@ const secureServer = (options: ListenOptions, tls: SecureServerOptions): Http2Se
     maxHeadersCount: 200
   })
   return server
+}
+
+const PRI = Buffer.from("PRI ")
+
+/**
+ * Cleartext HTTP/2 with prior knowledge next to HTTP/1.1 on one port (`use_h2c`): the first bytes
+ * of a connection decide — the HTTP/2 preface (`PRI * HTTP/2.0`) goes to an HTTP/2 server whose
+ * requests are handed to `server`'s handler, anything else to `server`'s own HTTP/1.1 parser.
+ * An `Upgrade: h2c` request is served as HTTP/1.1 (the upgrade is not taken, which RFC 9110
+ * allows). A connection that sends nothing is closed after `headersTimeout`. Returns the closer
+ * of the HTTP/2 sessions (they end gracefully: open streams finish).
+ */
+const acceptH2c = (server: Server, options: ListenOptions): () => void => {
+  const h2 = createH2cServer({ maxSessionMemory: 10 })
+  h2.on("request", (req, res) => server.emit("request", req, res))
+  const sessions = new Set<ServerHttp2Session>()
+  h2.on("session", (session) => {
+    sessions.add(session)
+    session.once("close", () => sessions.delete(session))
+  })
+  const http1 = server.listeners("connection") as Array<(socket: Socket) => void>
+  server.removeAllListeners("connection")
+  server.on("connection", (socket: Socket) => {
+    socket.setTimeout(options.headersTimeout, () => socket.destroy())
+    let head: Buffer = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk])
+      if (head.length < PRI.length && PRI.subarray(0, head.length).equals(head)) return
+      socket.removeListener("data", onData)
+      socket.setTimeout(0)
+      socket.pause()
+      socket.unshift(head)
+      if (head.subarray(0, PRI.length).equals(PRI)) h2.emit("connection", socket)
+      else for (const listener of http1) listener.call(server, socket)
+      process.nextTick(() => socket.resume())
+    }
+    socket.on("data", onData)
+  })
+  return () => {
+    for (const session of sessions) session.close()
+  }
 }
 
 /** Closes idle HTTP/1.1 keep-alive connections (an HTTP/2 TLS server tracks them like `node:http`'s). */
@@ -87,8 +138,10 @@ export const makeNodeServer = (options: ListenOptions): Server | Http2SecureServ
     requireHostHeader: true
   })
   if (server instanceof Server) server.maxHeadersCount = 200
+  const closeH2c = server instanceof Server && options.h2c === true ? acceptH2c(server, options) : undefined
   const close = server.close.bind(server)
   server.close = ((callback?: (err?: Error) => void) => {
+    closeH2c?.()
     closeIdle(server)
     const sweep = setInterval(() => closeIdle(server), 25)
     sweep.unref()

@@ -50,6 +50,9 @@ describe("Config.load", () => {
       expect(config.max_idle_connections_per_host).toBe(64)
       expect(config.disable_keep_alives).toBe(true)
       expect(config.disable_compression).toBe(true)
+      expect(ms(config.dialer_keep_alive)).toBe(15_000)
+      expect(ms(config.dns_cache_ttl)).toBe(45_000)
+      expect(config.use_h2c).toBe(true)
       expect(config.extra_config.router).toEqual({
         return_error_msg: true,
         disable_redirect_trailing_slash: true,
@@ -66,6 +69,7 @@ describe("Config.load", () => {
         forwarded_by_client_ip: true,
         remote_ip_headers: ["X-Real-Ip"],
         trusted_proxies: ["10.0.0.0/8"],
+        use_h2c: true,
         error_body: { "404": { error: "not found" }, "405": { error: "method" } }
       })
       expect(config.extra_config["telemetry/logging"]).toEqual({
@@ -294,6 +298,22 @@ describe("keys", () => {
         "$.extra_config.router.max_multipart_memory"
       ])
       expect(notices[0]!.message).toMatch(/^expect_continue_timeout has no effect in Sluice: .*never sends Expect: 100-continue upstream/)
+    }))
+
+  it.effect("disable_rest: false (the default) is silent; true is a warning saying why it changes nothing", () =>
+    Effect.gen(function*() {
+      expect((yield* Config.decode(minimal({ disable_rest: false }))).warnings).toEqual([])
+      const { warnings } = yield* Config.decode(minimal({ disable_rest: true }))
+      expect(warnings.map((w) => w.path)).toEqual(["$.disable_rest"])
+      expect(warnings[0]!.message).toContain("endpoint params stay whole path segments")
+    }))
+
+  it.effect("use_h2c is read at the root and in the router namespace", () =>
+    Effect.gen(function*() {
+      const root = yield* Config.decode(minimal({ use_h2c: true }))
+      const router = yield* Config.decode(minimal({ extra_config: { router: { use_h2c: true } } }))
+      expect([root.warnings, router.warnings]).toEqual([[], []])
+      expect([root.config.use_h2c, router.config.extra_config.router.use_h2c]).toEqual([true, true])
     }))
 
   it.effect("dialer_keep_alive and dns_cache_ttl are read (no warning)", () =>
