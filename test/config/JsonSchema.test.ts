@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Config from "../../src/config/Config.ts"
+import * as Shape from "../../src/config/Shape.ts"
 
 type Node = Record<string, unknown>
 
@@ -15,7 +16,7 @@ const resolve = (node: Node): Node => {
 
 const properties = (node: Node): Record<string, Node> => (resolve(node)["properties"] ?? {}) as Record<string, Node>
 
-/** Every key path of `value` that the schema does not describe (`@` keys and namespaces aside). */
+/** Every key path of `value` that the schema does not describe (metadata keys and namespaces aside). */
 const undescribed = (value: unknown, node: Node, path: string): Array<string> => {
   if (Array.isArray(value)) {
     const items = resolve(node)["items"] as Node | undefined
@@ -24,7 +25,7 @@ const undescribed = (value: unknown, node: Node, path: string): Array<string> =>
   if (typeof value !== "object" || value === null) return []
   const props = properties(node)
   return Object.entries(value).flatMap(([key, v]) => {
-    if (key.startsWith("@")) return []
+    if (Shape.isMetadata(key)) return []
     const child = props[key]
     if (child === undefined) return resolve(node)["additionalProperties"] === false ? [`${path}.${key}`] : []
     return undescribed(v, child, `${path}.${key}`)
@@ -53,9 +54,9 @@ describe("Config.jsonSchema", () => {
       .toEqual(["$.endpoints[0].backend[0].url_patern"])
   })
 
-  it("allows @ comment keys on closed objects", () => {
-    expect(schema["patternProperties"]).toHaveProperty("^@")
-    expect(defs["Backend"]!["patternProperties"]).toHaveProperty("^@")
+  it("allows comment and metadata keys (@, $, _, #) on closed objects", () => {
+    expect(schema["patternProperties"]).toHaveProperty(["^[@$_#]"])
+    expect(defs["Backend"]!["patternProperties"]).toHaveProperty(["^[@$_#]"])
   })
 
   it("lists the accepted but ignored KrakenD keys and leaves namespaces open", () => {
@@ -63,5 +64,15 @@ describe("Config.jsonSchema", () => {
     expect(properties(defs["Router"]!)["max_multipart_memory"]).toBeDefined()
     expect(defs["EndpointExtraConfig"]!["additionalProperties"]).not.toBe(false)
     expect(properties(defs["BackendExtraConfig"]!)["proxy"]).toBeDefined()
+    // the ignored keys of every shape, also of inlined objects (a backend, security/http)
+    expect(properties(defs["Backend"]!)["timeout"]).toBeDefined()
+    expect(properties(properties(defs["ServiceExtraConfig"]!)["security/http"]!)["hpkp_public_key"]).toBeDefined()
+  })
+
+  it("accepts any backend encoding and suggests the known ones", () => {
+    const encoding = properties(defs["Backend"]!)["encoding"]!
+    expect(encoding["type"]).toBe("string")
+    expect(encoding["enum"]).toBeUndefined()
+    expect(encoding["examples"]).toEqual(expect.arrayContaining(["json", "safejson", "fast-json", "no-op"]))
   })
 })
