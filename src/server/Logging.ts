@@ -1,15 +1,21 @@
 /**
- * The gateway's application log, configured by `telemetry/logging` (level, prefix) like KrakenD's
- * (`2026/11/25 15:03:55 SLUICE INFO: [prefix] message`). `-d` lowers the level to DEBUG.
+ * The gateway's application log, configured by `telemetry/logging` (level, prefix, format) like
+ * KrakenD's: `default` text lines (`2026/11/25 15:03:55 SLUICE INFO: [prefix] message`) or
+ * `logstash` JSON lines (krakend-logstash's fields: `@timestamp`, `@version`, `host`, `level`,
+ * `message`, `module` = the prefix or `SLUICE`, plus the log annotations). A line written inside a
+ * traced request carries its `trace_id` and `span_id`. `-d` lowers the level to DEBUG.
  * Credentials (`Authorization`, `Cookie`, `Set-Cookie`, …) in logged objects are redacted.
  *
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
+import * as Tracer from "effect/Tracer"
+import { hostname } from "node:os"
 import type { LoggingOptions } from "../config/Model.ts"
 
 const levels: Record<LoggingOptions["level"], LogLevel.LogLevel> = {
@@ -64,14 +70,63 @@ export const make = (prefix: string, write: (line: string) => void = (l) => proc
     const annotations = fiber.getRef(References.CurrentLogAnnotations)
     let extra = ""
     for (const key in annotations) extra += ` ${key}=${text(annotations[key])}`
+    const span = traced(fiber.context)
+    if (span !== undefined) extra += ` trace_id=${span.traceId} span_id=${span.spanId}`
     write(`${head}${text(message)}${failure}${extra}\n`)
+  })
+
+/** The span a log line is written in, when the request is traced (`telemetry/opentelemetry`). */
+const traced = (context: Context.Context<never>): Tracer.AnySpan | undefined => {
+  const span = Context.getOrUndefined(context, Tracer.ParentSpan)
+  return span !== undefined && span.sampled ? span : undefined
+}
+
+const host = hostname()
+
+/** krakend-logstash's timestamp: `2006-01-02T15:04:05.000000-07:00` (microseconds, local offset). */
+const isoStamp = (d: Date): string => {
+  const offset = -d.getTimezoneOffset()
+  const sign = offset >= 0 ? "+" : "-"
+  const abs = Math.abs(offset)
+  const ms = String(d.getMilliseconds()).padStart(3, "0")
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${
+    pad(d.getSeconds())
+  }.${ms}000${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+}
+
+/** A logstash JSON-line logger (krakend-logstash's record), annotations and trace ids as fields. */
+export const makeLogstash = (prefix: string, write: (line: string) => void = (l) => process.stdout.write(l)) =>
+  Logger.make<unknown, void>(({ cause, date, fiber, logLevel, message }) => {
+    const record: Record<string, unknown> = {}
+    const annotations = fiber.getRef(References.CurrentLogAnnotations)
+    for (const key in annotations) record[key] = annotations[key]
+    const span = traced(fiber.context)
+    if (span !== undefined) {
+      record["trace_id"] = span.traceId
+      record["span_id"] = span.spanId
+    }
+    const failure = cause.reasons.length === 0 ? "" : ` ${Cause.pretty(cause).split("\n")[0] ?? ""}`
+    record["@version"] = 1
+    record["@timestamp"] = isoStamp(date)
+    record["module"] = prefix === "" ? "SLUICE" : prefix
+    record["host"] = host
+    record["message"] = text(message) + failure
+    record["level"] = labels[logLevel] ?? logLevel
+    let line: string
+    try {
+      line = JSON.stringify(record, redact)
+    } catch {
+      line = JSON.stringify({ ...record, message: String(record["message"]) }, (key, value) => typeof value === "bigint" ? String(value) : redact(key, value))
+    }
+    write(`${line}\n`)
   })
 
 /** The log layer for a gateway: level and prefix from `telemetry/logging`, DEBUG with `-d`. */
 export const layer = (options: LoggingOptions | undefined, debug: boolean): Layer.Layer<never> => {
   const level: LogLevel.LogLevel = debug ? "Debug" : levels[options?.level ?? "INFO"]
+  const logger = options?.format === "logstash" ? makeLogstash(options.prefix) : make(options?.prefix ?? "")
   return Layer.mergeAll(
-    Logger.layer([make(options?.prefix ?? "")]),
+    Logger.layer([logger]),
     Layer.succeed(References.MinimumLogLevel, level)
   )
 }
