@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as MartianParse from "../martian/Parse.ts"
 import * as HeaderName from "../proxy/HeaderName.ts"
 import type * as BackendSchema from "./BackendSchema.ts"
 import type * as EndpointSchema from "./EndpointSchema.ts"
@@ -119,9 +120,23 @@ const backend = (
       ...PluginNamespace.field("plugin/http-client", raw.extra_config["plugin/http-client"], path, findings),
       ...(raw.extra_config["backend/http/client"] === undefined ? {} : {
         "backend/http/client": { ...raw.extra_config["backend/http/client"], path: clientPath }
-      })
+      }),
+      ...martian(raw.extra_config["modifier/martian"], path, findings)
     }
   }
+}
+
+/** `modifier/martian` read into its tree (`src/martian/Parse.ts`); its issues and warnings are the config's. */
+const martian = (
+  raw: BackendSchema.Backend["extra_config"]["modifier/martian"],
+  path: string,
+  findings: Shape.Findings
+): { readonly "modifier/martian"?: Model.BackendExtraConfig["modifier/martian"] } => {
+  if (raw === undefined) return {}
+  const parsed = MartianParse.parse(raw, Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "modifier/martian")))
+  findings.issues.push(...parsed.issues)
+  findings.warnings.push(...parsed.warnings)
+  return parsed.node === undefined ? {} : { "modifier/martian": parsed.node }
 }
 
 const proxyOptions = (

@@ -13,6 +13,7 @@
 import type * as AuthNamespaces from "./AuthNamespaces.ts"
 import type * as SecurityNamespaces from "./SecurityNamespaces.ts"
 import type * as TlsSchema from "./TlsSchema.ts"
+import type * as MartianTree from "../martian/Tree.ts"
 import type * as Duration from "effect/Duration"
 
 /**
@@ -453,6 +454,8 @@ export interface BackendExtraConfig {
   readonly "plugin/http-client"?: PluginNamespace | undefined
   /** TLS to this backend (KrakenD Enterprise's per-backend `client_tls`); `path` of the namespace as written. */
   readonly "backend/http/client"?: { readonly client_tls?: ClientTlsOptions | undefined; readonly path: string } | undefined
+  /** Martian modifiers around this backend's call, as a checked tree (`src/martian`). */
+  readonly "modifier/martian"?: MartianTree.Node | undefined
 }
 
 /**

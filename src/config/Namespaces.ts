@@ -251,6 +251,17 @@ export const EndpointExtraConfig = Schema.Struct({
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
+/**
+ * Backend `modifier/martian` (krakend-martian): exactly one `package.Type` key. The tree under it
+ * is read by `src/martian/Parse.ts` when the defaults flow down; each problem is a start error
+ * with its JSON path.
+ */
+export const Martian = Schema.Record(Schema.String, Schema.Unknown).annotate({
+  identifier: "Martian",
+  description:
+    "Martian modifiers around this backend's call (extra_config[\"modifier/martian\"]): one key naming the type (header.Modifier, fifo.Group, url.Filter, …) holding its settings; a bad tree stops the start"
+})
+
 /** Implemented backend namespaces. */
 export const BackendExtraConfig = Schema.Struct({
   "backend/http": Schema.optionalKey(BackendHttp),
@@ -258,7 +269,8 @@ export const BackendExtraConfig = Schema.Struct({
   "sluice/backend": Schema.optionalKey(SluiceBackend),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
   "plugin/http-client": Schema.optionalKey(PluginNamespace.One.annotate({ identifier: "PluginHttpClient" })),
-  "backend/http/client": Schema.optionalKey(TlsSchema.BackendHttpClient)
+  "backend/http/client": Schema.optionalKey(TlsSchema.BackendHttpClient),
+  "modifier/martian": Schema.optionalKey(Martian)
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
 
 /** Keys of implemented namespaces that are accepted but ignored, by identifier (for the JSON Schema). */

@@ -22,12 +22,16 @@ import { BackendError } from "../proxy/ProxyError.ts"
 import * as Budget from "./Budget.ts"
 import * as BackendName from "../proxy/BackendName.ts"
 
-/** The request a `ProxyRequest` becomes (hop-by-hop headers dropped). */
+/**
+ * The request a `ProxyRequest` becomes (hop-by-hop headers dropped; a martian Host override as a
+ * `Host` header, which the plugin's client may or may not send).
+ */
 export const toClientRequest = (req: ProxyRequest, url: string): HttpClientRequest.HttpClientRequest => {
   const headers: Record<string, ReadonlyArray<string>> = {}
   for (const name in req.headers) {
     if (!hopByHop.has(name.toLowerCase())) headers[name] = req.headers[name]!
   }
+  if (req.host !== undefined) headers["Host"] = [req.host]
   const request = HttpClientRequest.make(req.method as HttpMethod)(url, { headers })
   return req.body !== undefined && req.body.byteLength > 0
     ? HttpClientRequest.bodyUint8Array(request, req.body, headers["Content-Type"]?.[0])

@@ -9,6 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { IncomingHttpHeaders } from "node:http"
+import { isIP } from "node:net"
 import type { Readable } from "node:stream"
 import * as Zlib from "node:zlib"
 import type { Agent, Dispatcher } from "undici"
@@ -115,7 +116,8 @@ export const splitUrl = (url: string): readonly [origin: string, path: string] =
 /**
  * The headers sent upstream. A buffered (decoded) backend only understands gzip and deflate, so
  * its `Accept-Encoding` is the gateway's own (`gzip`, or none with `disable_compression`), never
- * the client's; a streamed (`no-op`) backend keeps the client's.
+ * the client's; a streamed (`no-op`) backend keeps the client's. A `host` set on the request
+ * (martian) is the Host sent instead of the URL's authority.
  */
 const buildHeaders = (req: ProxyRequest, buffered: boolean, acceptGzip: boolean): Array<string> => {
   const out: Array<string> = []
@@ -125,8 +127,21 @@ const buildHeaders = (req: ProxyRequest, buffered: boolean, acceptGzip: boolean)
     for (const v of req.headers[name]!) out.push(name, v)
   }
   if (buffered && acceptGzip) out.push("Accept-Encoding", "gzip")
+  if (req.host !== undefined) out.push("Host", req.host)
   return out
 }
+
+/**
+ * The TLS server name of an origin whose Host header was overridden: its own hostname, as Go's
+ * client uses (undici would take the Host header); `undefined` for an IP address.
+ */
+const serverName = (origin: string): string | undefined => {
+  const hostname = new URL(origin).hostname
+  return isIP(hostname.replace(/^\[|\]$/g, "")) === 0 ? hostname : undefined
+}
+
+/** Whether a redirect `Location` is absolute (has a scheme): Go's client then drops a Host override. */
+const absolute = (location: string): boolean => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(location)
 
 const stripHeaders = (headers: Array<string>, drop: (lower: string) => boolean): Array<string> => {
   const out: Array<string> = []
@@ -196,6 +211,7 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         return
       }
       const failed = (e: unknown) => settle(classify(e, timedOut))
+      let hostOverride = req.host !== undefined
       start(req.url, req.method, buildHeaders(req, buffer, acceptGzip), req.body, 0)
       return Effect.sync(() => {
         finished = true
@@ -209,6 +225,10 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         const withBody = body !== undefined && body.byteLength > 0
         const opts: Dispatcher.DispatchOptions = { origin, path, method: method as Dispatcher.HttpMethod, headers, reset }
         if (withBody) opts.body = body
+        if (hostOverride) {
+          const servername = serverName(origin)
+          if (servername !== undefined) Object.assign(opts, { servername })
+        }
         cancel.controller = undefined // set again when this hop starts
         Dispatch.exchange(dispatcher, opts, cancel, buffer ? maxResponseSize : undefined, (r) => {
           if (finished) return void (r.body !== undefined && !Buffer.isBuffer(r.body) && r.body.destroy())
@@ -249,9 +269,13 @@ export const make = (dispatcher: Agent, options: ExecutorOptions): Executor => {
         // Go's client sends the URL that answered the redirect as Referer (never from https to
         // http), replacing any Referer of the previous hop; credentials are never in it.
         const referer = refererOf(url, next)
+        // a Host override follows a relative Location only (Go's client)
+        if (hostOverride && absolute(location)) hostOverride = false
         const kept = stripHeaders(
           headers,
-          (h) => h === "referer" || (crossOrigin && crossOriginSensitive.has(h)) || (toGet && contentHeaders.has(h))
+          (h) =>
+            h === "referer" || (h === "host" && !hostOverride) || (crossOrigin && crossOriginSensitive.has(h)) ||
+            (toGet && contentHeaders.has(h))
         )
         const nextHeaders = referer === undefined ? kept : [...kept, "Referer", referer]
         next.hash = ""

@@ -4,8 +4,8 @@
  * the identity. The finished `Proxy` needs no services per request.
  *
  * Backend stack, outer → inner: query filter → request builder → concurrent calls → host
- * selection → header filter → backend modifiers → [QoS: later] → executor (the default one, or
- * the backend's `plugin/http-client`) → status handling → decoder → formatter.
+ * selection → header filter → backend modifiers → [QoS: later] → martian → executor (the default
+ * one, or the backend's `plugin/http-client`) → status handling → decoder → formatter.
  *
  * Endpoint stack: signer → static → endpoint modifiers → endpoint flatmap → 1 backend: its
  * stack; N > 1: the parallel or sequential merge of the stacks. Shadow backends are split off
@@ -22,6 +22,7 @@ import type { ConfigError } from "../config/ConfigError.ts"
 import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Model.ts"
 import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
+import * as Martian from "../martian/Stage.ts"
 import * as Concurrent from "./Concurrent.ts"
 import * as Deadline from "./Deadline.ts"
 import * as Executor from "./Executor.ts"
@@ -71,8 +72,10 @@ export const makeBackendProxy = (
     const discovered = yield* transport.hostsFor(backend) // `sd: "dns"`: resolved now, then refreshed
     const plugins = yield* PluginStages
     // a backend with `plugin/http-client` uses the plugin's HttpClient as its executor
-    const executor = plugins.executor(backend) ??
-      Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options))
+    // `modifier/martian` wraps the executor: around the call, on the raw answer (identity without it)
+    const executor = Martian.make(backend)(
+      plugins.executor(backend) ?? Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options))
+    )
     return stack(
       [
         Deadline.make(backend), // `sluice/backend.timeout`

@@ -51,6 +51,11 @@ export interface ProxyRequest {
   readonly path: string
   /** The full backend URL once a host was selected; `undefined` before. */
   readonly url: string | undefined
+  /**
+   * The Host header sent to the backend when it is not the URL's own authority (set by
+   * `modifier/martian`); unset, the URL's authority.
+   */
+  readonly host?: string | undefined
   /** Forwarded query pairs (filtered by `input_query_strings`). */
   readonly query: Query
   /** Path params, first letter upper-cased like KrakenD (`{id}` → `Id`). */

@@ -20,6 +20,8 @@ export type BackendErrorReason =
   | "TooLarge"
   /** The built URL was rejected (origin or path prefix changed, control characters). */
   | "InvalidUrl"
+  /** A `modifier/martian` modifier failed on the request or on the raw answer. */
+  | "Modifier"
 
 /**
  * A backend call failed. `status`/`body`/`contentType` are set for `Status` failures;

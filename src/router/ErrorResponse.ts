@@ -66,6 +66,7 @@ const backendStatus = (error: BackendError): number => {
     case "Status":
       return validStatus(error.status) ? error.status : 502
     case "InvalidUrl":
+    case "Modifier":
       return 500
     default:
       return 502
@@ -77,9 +78,9 @@ const isTimeout = (e: ProxyError): boolean =>
 
 /**
  * The gateway-style mapping: `BackendError` → 504 (timeout), the backend's status (a status
- * error, its body with `return_error_msg`), 500 (refused URL) or 502 (transport, decode, too
- * large); a merge where every part failed → the single part's answer, 504 when all timed out,
- * else 502; `DeadlineError` → 504; `ModifierError` as KrakenD.
+ * error, its body with `return_error_msg`), 500 (refused URL, failed martian modifier) or 502
+ * (transport, decode, too large); a merge where every part failed → the single part's answer,
+ * 504 when all timed out, else 502; `DeadlineError` → 504; `ModifierError` as KrakenD.
  */
 export const gateway: Policy = (error, returnErrorMsg) => {
   switch (error._tag) {

@@ -168,16 +168,21 @@ describe("protections Sluice does not implement stop the start", () => {
       const { warnings } = yield* Config.decode(config({
         service: { "telemetry/opentelemetry": {}, "telemetry/metrics": {} },
         endpoint: { "security/cors": { allow_origins: ["https://a.example"] }, "qos/http-cache": {} },
-        backend: { "qos/circuit-breaker": { max_errors: 1 }, "modifier/martian": {} }
+        backend: { "qos/circuit-breaker": { max_errors: 1 } }
       }))
       expect(warnings.map((w) => w.path)).toEqual([
         SERVICE("telemetry/opentelemetry"),
         SERVICE("telemetry/metrics"),
         ENDPOINT("security/cors"),
         ENDPOINT("qos/http-cache"),
-        BACKEND("qos/circuit-breaker"),
-        BACKEND("modifier/martian")
+        BACKEND("qos/circuit-breaker")
       ])
+    }))
+
+  it.effect("modifier/martian is implemented: an empty one is a start error, not a warning", () =>
+    Effect.gen(function*() {
+      const issues = yield* issuesOf(config({ backend: { "modifier/martian": {} } }))
+      expect(issues).toEqual([{ path: BACKEND("modifier/martian"), message: "expected one modifier, got 0" }])
     }))
 
   it.effect("every error is reported at once", () =>
