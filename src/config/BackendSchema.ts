@@ -24,7 +24,10 @@ export const Backend = Schema.Struct({
   input_headers: Fields.optional(Fields.Strings, "Backend level header allowlist (restricts the endpoint's)"),
   input_query_strings: Fields.optional(Fields.Strings, "Backend level query allowlist (restricts the endpoint's)"),
   disable_host_sanitize: Fields.flag("Use the hosts as written (no http:// added)"),
-  sd: Fields.optional(Schema.Literals(["static", "dns"]), "Service discovery: static (the host list) or dns (host[0] is a DNS SRV name)"),
+  sd: Fields.optional(
+    Schema.String.annotate({ examples: ["static", "dns", "dns-shared"] }),
+    "Service discovery: static (the host list) or dns / dns-shared (host[0] is a DNS SRV name); another value reads as static, as in KrakenD"
+  ),
   sd_scheme: Fields.optional(Schema.String, "Scheme of the hosts discovered with sd dns: http (default) or https"),
   extra_config: Fields.withDefault(Namespaces.BackendExtraConfig, {}, "Backend namespaces")
 }).annotate({ identifier: "Backend", description: "A backend of an endpoint" })

@@ -52,7 +52,14 @@ const backend = (
   if (hosts.length === 0 && inherited.host !== undefined) {
     findings.issues.push({ path: JsonPath.key(path, "host"), message: "no host: set backend host or service host" })
   }
-  if (raw.sd === "dns" && hosts.length > 1) {
+  const dns = raw.sd === "dns" || raw.sd === "dns-shared"
+  if (raw.sd !== undefined && !dns && raw.sd !== "static") {
+    findings.warnings.push({
+      path: JsonPath.key(path, "sd"),
+      message: `sd ${JSON.stringify(raw.sd)} is not a discovery (static, dns, dns-shared): the host list is used, as KrakenD falls back to static`
+    })
+  }
+  if (dns && hosts.length > 1) {
     findings.warnings.push({
       path: JsonPath.key(path, "host"),
       message: `with sd "dns" only host[0] (the SRV name ${JSON.stringify(hosts[0])}) is looked up, as in KrakenD; the other hosts are ignored`
@@ -60,7 +67,7 @@ const backend = (
   }
   // sd "dns": the discovered hosts get sd_scheme (http or https, never plain http where https
   // was asked for).
-  const scheme = raw.sd === "dns" && (raw.sd_scheme === "https" || raw.sd_scheme === "http") ? raw.sd_scheme : "http"
+  const scheme = dns && (raw.sd_scheme === "https" || raw.sd_scheme === "http") ? raw.sd_scheme : "http"
   if (raw.sd_scheme !== undefined && raw.sd_scheme !== scheme) {
     findings.warnings.push({
       path: JsonPath.key(path, "sd_scheme"),
@@ -98,7 +105,7 @@ const backend = (
     input_headers: raw.input_headers === undefined ? undefined : canonicalHeaders(raw.input_headers),
     input_query_strings: raw.input_query_strings,
     disable_host_sanitize: raw.disable_host_sanitize,
-    sd: raw.sd === "dns" && hosts[0] !== undefined ? { name: hosts[0], scheme } : undefined,
+    sd: dns && hosts[0] !== undefined ? { name: hosts[0], scheme } : undefined,
     timeout: sluice?.timeout !== undefined && Duration.isLessThan(sluice.timeout, endpoint.timeout) ? sluice.timeout : endpoint.timeout,
     concurrent_calls: endpoint.concurrent_calls,
     extra_config: {
@@ -194,7 +201,7 @@ export const endpoint = (
     output_encoding: raw.output_encoding ?? inherited.output_encoding,
     extra_config: {
       proxy: proxyOptions(raw.extra_config.proxy, path, findings),
-      ...(raw.extra_config["sluice/endpoint"] === undefined ? {} : { "sluice/endpoint": raw.extra_config["sluice/endpoint"] }),
+      ...endpointBodyLimit(raw.extra_config["sluice/endpoint"], raw.extra_config.proxy?.max_payload),
       ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
       ...(raw.extra_config["qos/ratelimit/router"] === undefined ? {} : { "qos/ratelimit/router": raw.extra_config["qos/ratelimit/router"] }),
       ...(raw.extra_config["auth/validator"] === undefined ? {} : {
@@ -313,6 +320,47 @@ const insecureWarning = (path: string, findings: Shape.Findings): void => {
 }
 
 /** The model of the service, given its endpoints. */
+/**
+ * KrakenD's `max_payload` (Enterprise: `router` for the service, endpoint `proxy`) is the request
+ * body limit: it fills `sluice/server.max_body_size` / `sluice/endpoint.max_body_size` when those
+ * are not set. `0` (KrakenD: no limit) keeps Sluice's default limit.
+ */
+const serviceBodyLimit = (
+  sluice: ServiceSchema.ServiceHead["extra_config"]["sluice/server"],
+  maxPayload: number | undefined
+): { readonly "sluice/server"?: NonNullable<ServiceSchema.ServiceHead["extra_config"]["sluice/server"]> } =>
+  sluice?.max_body_size === undefined && maxPayload !== undefined && maxPayload > 0
+    ? { "sluice/server": { retry_after: Duration.seconds(1), ...sluice, max_body_size: maxPayload } }
+    : sluice === undefined
+    ? {}
+    : { "sluice/server": sluice }
+
+const endpointBodyLimit = (
+  sluice: EndpointSchema.EndpointHead["extra_config"]["sluice/endpoint"],
+  maxPayload: number | undefined
+): { readonly "sluice/endpoint"?: NonNullable<EndpointSchema.EndpointHead["extra_config"]["sluice/endpoint"]> } =>
+  sluice?.max_body_size === undefined && maxPayload !== undefined && maxPayload > 0
+    ? { "sluice/endpoint": { ...sluice, max_body_size: maxPayload } }
+    : sluice === undefined
+    ? {}
+    : { "sluice/endpoint": sluice }
+
+/** `telemetry/logging` with its `format` read as KrakenD does: only `logstash` changes the lines. */
+const logging = (
+  raw: ServiceSchema.ServiceHead["extra_config"]["telemetry/logging"],
+  findings: Shape.Findings
+): Model.LoggingOptions | undefined => {
+  if (raw === undefined) return undefined
+  if (raw.format === "default" || raw.format === "logstash") return { ...raw, format: raw.format }
+  findings.warnings.push({
+    path: "$.extra_config[\"telemetry/logging\"].format",
+    message: raw.format === "custom"
+      ? "format \"custom\" (custom_format) is not implemented by Sluice yet; the default format is used"
+      : `format ${JSON.stringify(raw.format)} is not a KrakenD log format (default, logstash, custom); the default format is used, as in KrakenD`
+  })
+  return { ...raw, format: "default" }
+}
+
 /** `disable_rest: true` cannot change Sluice's routing: a warning saying why (nothing in the model). */
 const disableRest = (raw: ServiceSchema.ServiceHead, findings: Shape.Findings): {} => {
   if (raw.disable_rest) {
@@ -361,9 +409,9 @@ export const service = (
   endpoints,
   extra_config: {
     router: raw.extra_config.router,
-    "telemetry/logging": raw.extra_config["telemetry/logging"],
+    "telemetry/logging": logging(raw.extra_config["telemetry/logging"], findings),
     ...(raw.extra_config["sluice/errors"] === undefined ? {} : { "sluice/errors": raw.extra_config["sluice/errors"] }),
-    ...(raw.extra_config["sluice/server"] === undefined ? {} : { "sluice/server": raw.extra_config["sluice/server"] }),
+    ...serviceBodyLimit(raw.extra_config["sluice/server"], raw.extra_config.router.max_payload),
     ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
     ...(raw.extra_config["security/cors"] === undefined ? {} : { "security/cors": raw.extra_config["security/cors"] }),
     ...(raw.extra_config["auth/validator"] === undefined ? {} : { "auth/validator": raw.extra_config["auth/validator"] }),

@@ -35,8 +35,17 @@ export const Method = Schema.String.annotate({
 }).pipe(Schema.decodeTo(Schema.Literals(["GET", "POST", "PUT", "PATCH", "DELETE"]), upperCase<Model.Method>()))
 
 /** An endpoint or service `output_encoding`. */
-export const OutputEncoding = Schema.Literals(["json", "json-collection", "string", "no-op", "xml", "yaml", "negotiate"])
-  .annotate({ description: "How the endpoint renders its response" })
+export const OutputEncoding = Schema.Literals(["json", "fast-json", "json-collection", "string", "no-op", "xml", "yaml", "negotiate"]).annotate({
+  description: "How the endpoint renders its response (fast-json = json)"
+}).pipe(
+  Schema.decodeTo(
+    Schema.Literals(["json", "json-collection", "string", "no-op", "xml", "yaml", "negotiate"]),
+    SchemaTransformation.transform<Model.OutputEncoding, Model.OutputEncoding | "fast-json">({
+      decode: (s) => (s === "fast-json" ? "json" : s),
+      encode: (s) => s
+    })
+  )
+)
 
 /** A backend `encoding`; `fast-json` is read as `json`. */
 export const BackendEncoding = Schema.String.annotate({

@@ -92,7 +92,7 @@ export interface LoggingOptions {
   readonly prefix: string
   readonly stdout: boolean
   readonly syslog: boolean
-  readonly format: "default" | "logstash" | "custom"
+  readonly format: "default" | "logstash"
 }
 
 /**

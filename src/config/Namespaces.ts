@@ -40,6 +40,10 @@ export const Router = Schema.Struct({
   remote_ip_headers: Fields.withDefault(Fields.Strings, [], "Headers holding the client IP"),
   trusted_proxies: Fields.withDefault(Fields.Strings, [], "CIDRs or IPs whose forwarding headers are trusted"),
   use_h2c: Fields.flag("Also accept cleartext HTTP/2 with prior knowledge (same as the root use_h2c)"),
+  max_payload: Fields.optional(
+    Fields.Count,
+    "KrakenD Enterprise: largest request body in bytes (0: Sluice's default 10 MiB); sluice/server.max_body_size wins"
+  ),
   error_body: Fields.withDefault(
     Schema.Struct({
       "404": Fields.optional(Schema.Unknown, "JSON body of 404 answers"),
@@ -56,7 +60,11 @@ export const Logging = Schema.Struct({
   prefix: Fields.withDefault(Schema.String, "", "Prefix of every log line"),
   stdout: Fields.flag("Write logs to stdout"),
   syslog: Fields.flag("Write logs to syslog"),
-  format: Fields.withDefault(Schema.Literals(["default", "logstash", "custom"]), "default", "Log line format")
+  format: Fields.withDefault(
+    Schema.String.annotate({ examples: ["default", "logstash", "custom"] }),
+    "default",
+    "Log line format: default (text) or logstash (JSON lines); others read as default, as in KrakenD"
+  )
 }).annotate({ identifier: "Logging", description: "Logging options (extra_config[\"telemetry/logging\"])" })
 
 /** Backend `backend/http`. */
@@ -88,7 +96,11 @@ export const EndpointProxy = Schema.Struct({
   static: Fields.optional(StaticData, "Static data added to the response by strategy"),
   flatmap_filter: Fields.optional(Schema.Array(FlatmapOperation), "Operations on the merged data (more than one backend)"),
   combiner: Fields.optional(Schema.String, "default, or Sluice's deep-merge / deep-merge-append"),
-  force_sandboxed_request: Fields.flag("Accepted; Sluice always gives every backend its own request")
+  force_sandboxed_request: Fields.flag("Accepted; Sluice always gives every backend its own request"),
+  max_payload: Fields.optional(
+    Fields.Count,
+    "KrakenD Enterprise: largest request body of this endpoint in bytes (0: the service limit); sluice/endpoint.max_body_size wins"
+  )
 }).annotate({ identifier: "EndpointProxy", description: "Endpoint proxy options (extra_config.proxy)" })
 
 /** Backend `proxy`. */
@@ -228,10 +240,10 @@ export const ServiceExtraConfig = Schema.Struct({
 /** Endpoint `qos/ratelimit/router` (krakend-ratelimit): in-memory token buckets, per process. */
 export const RateLimitSchema = Schema.Struct({
   max_rate: Fields.withDefault(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)), 0, "Requests per `every` for the whole endpoint (0: no limit); beyond it 503"),
-  capacity: Fields.optional(Schema.Int.check(Schema.isGreaterThan(0)), "Endpoint bucket size (default: max_rate)"),
+  capacity: Fields.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), "Endpoint bucket size (0 or unset: max_rate)"),
   every: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Refill period of max_rate and client_max_rate"),
   client_max_rate: Fields.withDefault(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)), 0, "Requests per `every` for each client (0: no limit); beyond it 429"),
-  client_capacity: Fields.optional(Schema.Int.check(Schema.isGreaterThan(0)), "Client bucket size (default: client_max_rate)"),
+  client_capacity: Fields.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), "Client bucket size (0 or unset: client_max_rate)"),
   strategy: Fields.withDefault(Schema.Literals(["ip", "header", "param"]), "ip", "Client key: the derived client IP, the header `key` or the endpoint param `key`"),
   key: Fields.withDefault(Schema.String, "", "Header or param name of the header and param strategies"),
   num_shards: Fields.withDefault(Fields.Count, 2048, "Accepted; Sluice keeps one map"),
@@ -275,9 +287,9 @@ export const BackendExtraConfig = Schema.Struct({
 
 /** Keys of implemented namespaces that are accepted but ignored, by identifier (for the JSON Schema). */
 export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> = {
-  Router: ["max_multipart_memory", "app_engine"],
-  Logging: ["syslog_facility", "custom_format"],
-  EndpointProxy: ["shadow"],
+  Router: ["max_multipart_memory", "app_engine", "disable_gzip", "decompress_gzip"],
+  EndpointProxy: ["shadow", "decompress_gzip"],
+  Logging: ["syslog_facility", "custom_format", "access_log_format", "access_log_custom_format", "access_log_missing_key_marker"],
   BackendHttpClient: ["send_body_on_redirect"],
   HttpSecure: SecurityNamespaces.httpSecureIgnored,
   Signer: AuthNamespaces.signerIgnored
@@ -298,7 +310,8 @@ export const serviceShape: Shape.Shape = {
     router: Shape.of(Router, {
       unimplemented: unimplementedKeys["Router"]!,
       noEffect: {
-        max_multipart_memory: "Sluice never parses multipart bodies: they are forwarded to the backends as bytes"
+        max_multipart_memory: "Sluice never parses multipart bodies: they are forwarded to the backends as bytes",
+        disable_gzip: "Sluice does not gzip its answers (KrakenD Enterprise does unless this is set)"
       },
       objects: { error_body: { keys: ["404", "405"] } }
     }),

@@ -169,7 +169,7 @@ export const wrap = (options: Options) => (handler: Handler): Handler => {
   const headers = options.headers
   let limited = handler
   if (config.max_rate > 0) {
-    const r = rate(config.max_rate, everyMs, config.capacity ?? config.max_rate)
+    const r = rate(config.max_rate, everyMs, config.capacity || config.max_rate) // 0 = unset, as in KrakenD
     const bucket = full(r, now())
     const inner = limited
     limited = (request, params, path, rawQuery, grant) => {
@@ -178,7 +178,7 @@ export const wrap = (options: Options) => (handler: Handler): Handler => {
     }
   }
   if (config.client_max_rate > 0) {
-    const r = rate(config.client_max_rate, everyMs, config.client_capacity ?? config.client_max_rate)
+    const r = rate(config.client_max_rate, everyMs, config.client_capacity || config.client_max_rate)
     const clients = clientBuckets(r, Math.max(1, Duration.toMillis(config.cleanup_period)))
     const key = keyOf(config, options.endpoint.endpoint, options.clientIp)
     const inner = limited

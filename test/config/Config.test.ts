@@ -316,6 +316,20 @@ describe("keys", () => {
       expect([root.config.use_h2c, router.config.extra_config.router.use_h2c]).toEqual([true, true])
     }))
 
+  it.effect("telemetry/logging format: logstash kept, custom and unknown values read as default with a warning", () =>
+    Effect.gen(function*() {
+      const format = (value: string) => Config.decode(minimal({ extra_config: { "telemetry/logging": { level: "INFO", format: value } } }))
+      const logstash = yield* format("logstash")
+      expect([logstash.config.extra_config["telemetry/logging"]?.format, logstash.warnings]).toEqual(["logstash", []])
+      for (const value of ["custom", "json"]) {
+        const other = yield* format(value)
+        expect(other.config.extra_config["telemetry/logging"]?.format).toBe("default")
+        expect(other.warnings.map((w) => w.path)).toEqual(["$.extra_config[\"telemetry/logging\"].format"])
+      }
+      const accessLog = yield* Config.decode(minimal({ extra_config: { "telemetry/logging": { access_log_format: "x" } } }))
+      expect(accessLog.warnings.map((w) => w.path)).toEqual(["$.extra_config[\"telemetry/logging\"].access_log_format"])
+    }))
+
   it.effect("dialer_keep_alive and dns_cache_ttl are read (no warning)", () =>
     Effect.gen(function*() {
       const { config, warnings } = yield* Config.decode(minimal({ dialer_keep_alive: "15s", dns_cache_ttl: "10s" }))
@@ -414,8 +428,9 @@ describe("normalisation", () => {
   it.effect("upper-cases methods and reads fast-json as json", () =>
     Effect.gen(function*() {
       const { config } = yield* Config.decode(
-        minimal({}, { method: "patch", backend: [{ url_pattern: "/b", method: "Delete", encoding: "fast-json" }] })
+        minimal({ output_encoding: "fast-json" }, { method: "patch", output_encoding: "fast-json", backend: [{ url_pattern: "/b", method: "Delete", encoding: "fast-json" }] })
       )
+      expect([config.output_encoding, config.endpoints[0]!.output_encoding]).toEqual(["json", "json"])
       expect(config.endpoints[0]!.method).toBe("PATCH")
       expect(config.endpoints[0]!.backend[0].method).toBe("DELETE")
       expect(config.endpoints[0]!.backend[0].encoding).toBe("json")
@@ -539,17 +554,22 @@ describe("warnings", () => {
         backend: [
           { url_pattern: "/b", sd: "dns", sd_scheme: "https", host: ["_api._tcp.example.internal"] },
           { url_pattern: "/c", sd: "dns", sd_scheme: "ftp", host: ["_a._tcp.x", "_b._tcp.x"] },
-          { url_pattern: "/d" }
+          { url_pattern: "/d" },
+          { url_pattern: "/e", sd: "dns-shared", host: ["_e._tcp.x"] },
+          { url_pattern: "/f", sd: "consul", host: ["f:80"] }
         ]
       }))
       expect(warnings.map((w) => w.path)).toEqual([
         "$.endpoints[0].backend[1].host",
-        "$.endpoints[0].backend[1].sd_scheme"
+        "$.endpoints[0].backend[1].sd_scheme",
+        "$.endpoints[0].backend[4].sd"
       ])
-      const [b, c, d] = config.endpoints[0]!.backend as unknown as ReadonlyArray<{ readonly sd?: unknown }>
+      const [b, c, d, e, f] = config.endpoints[0]!.backend as unknown as ReadonlyArray<{ readonly sd?: unknown; readonly host: unknown }>
       expect(b!.sd).toEqual({ name: "_api._tcp.example.internal", scheme: "https" })
       expect(c!.sd).toEqual({ name: "_a._tcp.x", scheme: "http" })
       expect(d!.sd).toBeUndefined()
+      expect(e!.sd).toEqual({ name: "_e._tcp.x", scheme: "http" })
+      expect([f!.sd, f!.host]).toEqual([undefined, ["http://f:80"]])
     }))
 
   it.effect("warns about an unknown proxy strategy", () =>

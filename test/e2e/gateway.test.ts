@@ -273,4 +273,29 @@ describe("request body limits", () => {
       backend.server.close()
     }
   })
+
+  it("KrakenD Enterprise's max_payload (router: the service limit, endpoint proxy: its own) is the request body limit", async () => {
+    const backend = await listen((_req, res) => json(res, 200, { ok: true }))
+    const gw = await startSluice({
+      version: 3,
+      listen_ip: "127.0.0.1",
+      extra_config: { router: { max_payload: 1000 } },
+      endpoints: [
+        { endpoint: "/small", method: "POST", backend: [{ host: [backend.url], url_pattern: "/small" }] },
+        { endpoint: "/tiny", method: "POST", extra_config: { proxy: { max_payload: 10 } }, backend: [{ host: [backend.url], url_pattern: "/tiny" }] },
+        { endpoint: "/zero", method: "POST", extra_config: { proxy: { max_payload: 0 } }, backend: [{ host: [backend.url], url_pattern: "/zero" }] }
+      ]
+    })
+    try {
+      expect((await fetch(`${gw.url}/small`, { method: "POST", body: "x".repeat(500) })).status).toBe(200)
+      expect((await fetch(`${gw.url}/small`, { method: "POST", body: "x".repeat(5_000) })).status).toBe(413)
+      expect((await fetch(`${gw.url}/tiny`, { method: "POST", body: "x".repeat(500) })).status).toBe(413)
+      // 0: no endpoint limit of its own, the service one applies
+      expect((await fetch(`${gw.url}/zero`, { method: "POST", body: "x".repeat(500) })).status).toBe(200)
+      expect((await fetch(`${gw.url}/zero`, { method: "POST", body: "x".repeat(5_000) })).status).toBe(413)
+    } finally {
+      await gw.stop("SIGKILL")
+      backend.server.close()
+    }
+  })
 })

@@ -108,6 +108,10 @@ describe("config", () => {
     }])
   })
 
+  it("accepts capacity 0 and client_capacity 0 (KrakenD: unset)", async () => {
+    expect(await issues({ max_rate: 1, capacity: 0, client_max_rate: 1, client_capacity: 0 })).toEqual([])
+  })
+
   it("refuses an unknown strategy", async () => {
     const found = await issues({ client_max_rate: 1, strategy: "cookie" })
     expect(found).toHaveLength(1)

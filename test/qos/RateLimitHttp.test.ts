@@ -50,6 +50,15 @@ const expectRejected = (res: Answer, status: number, retryAfter = "60") => {
 const trusted: Partial<RouterOptions> = { forwarded_by_client_ip: true, trusted_proxies: ["127.0.0.1"] }
 
 describe("endpoint limit (max_rate)", () => {
+  it("capacity 0 and client_capacity 0 mean unset, as in KrakenD: the buckets hold max_rate and client_max_rate", () =>
+    serve("/a", limit({ max_rate: 3, capacity: 0, client_max_rate: 2, client_capacity: 0 }), async (r) => {
+      const statuses: Array<number> = []
+      for (let i = 0; i < 3; i++) statuses.push((await send(r, "/a")).status)
+      expect(statuses).toEqual([200, 200, 429])
+      expect((await send(r, "/a", xff("10.0.0.9"))).status).toBe(200)
+      expect((await send(r, "/a", xff("10.0.0.9"))).status).toBe(503)
+    }, trusted))
+
   it("beyond capacity: 503, empty body (even with return_error_msg), Retry-After; refills later", () =>
     serve("/a", limit({ max_rate: 2, every: Duration.millis(200) }), async (r) => {
       expect((await send(r, "/a")).status).toBe(200)
