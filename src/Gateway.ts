@@ -26,6 +26,7 @@ import * as EndpointStack from "./router/EndpointStack.ts"
 import * as Router from "./router/Router.ts"
 import * as Server from "./server/Server.ts"
 import * as ServiceStack from "./server/ServiceStack.ts"
+import * as Telemetry from "./telemetry/Telemetry.ts"
 
 /**
  * Options of a gateway that are not part of its config. `plugins`: plugin values the config's
@@ -57,16 +58,17 @@ export const makeApp = (
   config: GatewayConfig,
   options: Options = {}
 ): Effect.Effect<Router.HttpApp, ConfigError, Transport.Transport | Scope.Scope> =>
-  ServiceStack.make(
-    config,
-    options,
-    Effect.flatMap(EndpointStack.shared(config), (shared) =>
-      Effect.zipWith(
-        Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
-        Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
-        (proxies, stages) => Router.make({ config, proxies, stages, debug: options.debug ?? false })
-      ))
-  )
+  Effect.flatMap(Telemetry.make(config), (telemetry) =>
+    ServiceStack.make(
+      config,
+      options,
+      Effect.flatMap(EndpointStack.shared(config), (shared) =>
+        Effect.zipWith(
+          Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
+          Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
+          (proxies, stages) => Router.make({ config, proxies, stages, debug: options.debug ?? false, telemetry: telemetry !== undefined })
+        ))
+    ).pipe(Effect.provideService(Telemetry.TelemetryRuntime, telemetry)))
 
 /**
  * The gateway served on the `HttpServer` provided to it, with its own backend transport.

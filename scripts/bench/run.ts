@@ -365,6 +365,29 @@ const main = async () => {
   writeFileSync(jwtFile, JSON.stringify(sluiceJwtConfig(backend, jwt.jwks)))
   const jwtOne = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
   const jwtMany = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
+  // the telemetry scenario: traces (every request sampled) to an OTLP sink, metrics to Prometheus
+  const sink = await node(0, "scripts/bench/otlp-sink.ts", [])
+  const plain = sluiceRouteConfig(backend, "plain")
+  const otelGateway = async (name: string, rate: number, traces: boolean) => {
+    const file = join(dir, `sluice-${name}.json`)
+    writeFileSync(file, JSON.stringify({
+      ...plain,
+      extra_config: {
+        ...plain.extra_config,
+        "telemetry/opentelemetry": {
+          trace_sample_rate: rate,
+          exporters: {
+            otlp: [{ name: "sink", host: "127.0.0.1", port: sink.port, use_http: true, disable_traces: !traces }],
+            prometheus: [{ name: "prom", port: await freePort(), listen_ip: "127.0.0.1" }]
+          }
+        }
+      }
+    }))
+    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+  }
+  const otel = await otelGateway("otel", 1, true)
+  const otelTenth = await otelGateway("otel-10", 0.1, true)
+  const otelMetrics = await otelGateway("otel-metrics", 1, false)
   const pair = certificate(dir)
   const tlsFile = join(dir, "sluice-tls.json")
   writeFileSync(tlsFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), tls: { keys: [{ public_key: pair.cert, private_key: pair.key }] } }))
@@ -404,7 +427,12 @@ const main = async () => {
     { name: "sluice+jwt verify", port: jwtMany.port, pids: pidsOf(jwtMany.proc), paths: { jwt: "/proxy/7" }, wrkArgs: ["-s", jwt.script] },
     // the tls scenario: the same route alone over plain HTTP and over HTTPS (TLS 1.3, keep-alive)
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { tls: "/proxy/7" } },
-    { name: "sluice+tls", port: tls.port, pids: pidsOf(tls.proc), paths: { tls: "/proxy/7" }, scheme: "https" }
+    { name: "sluice+tls", port: tls.port, pids: pidsOf(tls.proc), paths: { tls: "/proxy/7" }, scheme: "https" },
+    // the telemetry scenario: the same route alone and with traces (rate 1) and metrics on
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { otel: "/proxy/7" } },
+    { name: "sluice+otel", port: otel.port, pids: pidsOf(otel.proc), paths: { otel: "/proxy/7" } },
+    { name: "sluice+otel 10%", port: otelTenth.port, pids: pidsOf(otelTenth.proc), paths: { otel: "/proxy/7" } },
+    { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } }
   ]
   const scenarios = [
     { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
@@ -414,7 +442,8 @@ const main = async () => {
     { key: "seq", name: "sequential 2-step", connections: 50 },
     { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit and bot detector", connections: 50 },
     { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 },
-    { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 }
+    { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 },
+    { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))
 
   const results: Record<string, Record<string, Array<Sample>>> = {}

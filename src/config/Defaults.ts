@@ -128,7 +128,8 @@ const backend = (
       ...(raw.extra_config["backend/http/client"] === undefined ? {} : {
         "backend/http/client": { ...raw.extra_config["backend/http/client"], path: clientPath }
       }),
-      ...martian(raw.extra_config["modifier/martian"], path, findings)
+      ...martian(raw.extra_config["modifier/martian"], path, findings),
+      ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] })
     }
   }
 }
@@ -217,6 +218,7 @@ export const endpoint = (
           path: Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "auth/signer"))
         }
       }),
+      ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }
   }
@@ -345,12 +347,19 @@ const endpointBodyLimit = (
     ? {}
     : { "sluice/endpoint": sluice }
 
-/** `telemetry/logging` with its `format` read as KrakenD does: only `logstash` changes the lines. */
+/**
+ * `telemetry/logging` with its `format` read as KrakenD does: only `logstash` changes the lines,
+ * and `telemetry/logstash` (enabled) makes them logstash JSON whatever the format says.
+ */
 const logging = (
   raw: ServiceSchema.ServiceHead["extra_config"]["telemetry/logging"],
+  logstash: boolean,
   findings: Shape.Findings
 ): Model.LoggingOptions | undefined => {
-  if (raw === undefined) return undefined
+  if (raw === undefined) {
+    return logstash ? { level: "INFO", prefix: "", stdout: true, syslog: false, format: "logstash" } : undefined
+  }
+  if (logstash) return { ...raw, format: "logstash" }
   if (raw.format === "default" || raw.format === "logstash") return { ...raw, format: raw.format }
   findings.warnings.push({
     path: "$.extra_config[\"telemetry/logging\"].format",
@@ -409,7 +418,8 @@ export const service = (
   endpoints,
   extra_config: {
     router: raw.extra_config.router,
-    "telemetry/logging": logging(raw.extra_config["telemetry/logging"], findings),
+    "telemetry/logging": logging(raw.extra_config["telemetry/logging"], raw.extra_config["telemetry/logstash"]?.enabled === true, findings),
+    ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
     ...(raw.extra_config["sluice/errors"] === undefined ? {} : { "sluice/errors": raw.extra_config["sluice/errors"] }),
     ...serviceBodyLimit(raw.extra_config["sluice/server"], raw.extra_config.router.max_payload),
     ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),

@@ -12,6 +12,7 @@
  */
 import type * as AuthNamespaces from "./AuthNamespaces.ts"
 import type * as SecurityNamespaces from "./SecurityNamespaces.ts"
+import type * as TelemetryNamespaces from "./TelemetryNamespaces.ts"
 import type * as TlsSchema from "./TlsSchema.ts"
 import type * as MartianTree from "../martian/Tree.ts"
 import type * as Duration from "effect/Duration"
@@ -96,6 +97,17 @@ export interface LoggingOptions {
 }
 
 /**
+ * Service `telemetry/opentelemetry` (krakend-otel's keys).
+ *
+ * @example
+ * ```ts
+ * const otel: OpenTelemetryOptions | undefined = config.extra_config["telemetry/opentelemetry"]
+ * const prometheusPorts = otel?.exporters.prometheus?.map((p) => p.port) ?? []
+ * ```
+ */
+export type OpenTelemetryOptions = typeof TelemetryNamespaces.OpenTelemetry.Type
+
+/**
  * `extra_config["backend/http"]` (backend level).
  *
  * @example
@@ -135,6 +147,8 @@ export interface ServiceExtraConfig {
   readonly "security/http"?: HttpSecureOptions | undefined
   /** The known API keys (`src/auth/ApiKeys.ts`); endpoints with `auth/api-keys` require one. */
   readonly "auth/api-keys"?: typeof AuthNamespaces.ApiKeys.Type | undefined
+  /** OpenTelemetry traces and metrics, Prometheus (`src/telemetry`); absent: no telemetry work at all. */
+  readonly "telemetry/opentelemetry"?: OpenTelemetryOptions | undefined
   /** Revoked tokens, checked by every JWT validator (`src/auth/Revoker.ts`). */
   readonly "auth/revoker"?: RevokerOptions | undefined
   /** Service-level JWT options (only `shared_cache_duration`). */
@@ -196,6 +210,8 @@ export interface EndpointExtraConfig {
   readonly "auth/signer"?: SignerOptions | undefined
   /** The API key roles this endpoint requires (`src/auth/ApiKeys.ts`). */
   readonly "auth/api-keys"?: typeof AuthNamespaces.EndpointApiKeys.Type | undefined
+  /** Replaces `layers.proxy` / `layers.backend` of `telemetry/opentelemetry` for this endpoint. */
+  readonly "telemetry/opentelemetry"?: typeof TelemetryNamespaces.EndpointOpenTelemetry.Type | undefined
 }
 
 /**
@@ -456,6 +472,8 @@ export interface BackendExtraConfig {
   readonly "backend/http/client"?: { readonly client_tls?: ClientTlsOptions | undefined; readonly path: string } | undefined
   /** Martian modifiers around this backend's call, as a checked tree (`src/martian`). */
   readonly "modifier/martian"?: MartianTree.Node | undefined
+  /** Replaces `layers.backend` of `telemetry/opentelemetry` for this backend. */
+  readonly "telemetry/opentelemetry"?: typeof TelemetryNamespaces.BackendOpenTelemetry.Type | undefined
 }
 
 /**

@@ -15,6 +15,7 @@ import * as PluginNamespace from "./PluginNamespace.ts"
 import * as GoDuration from "./GoDuration.ts"
 import * as SecurityNamespaces from "./SecurityNamespaces.ts"
 import * as Shape from "./Shape.ts"
+import * as TelemetryNamespaces from "./TelemetryNamespaces.ts"
 import * as TlsSchema from "./TlsSchema.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 
@@ -234,7 +235,9 @@ export const ServiceExtraConfig = Schema.Struct({
   "security/http": Schema.optionalKey(SecurityNamespaces.HttpSecure),
   "auth/validator": Schema.optionalKey(AuthNamespaces.ServiceValidator),
   "auth/revoker": Schema.optionalKey(AuthNamespaces.Revoker),
-  "auth/api-keys": Schema.optionalKey(AuthNamespaces.ApiKeys)
+  "auth/api-keys": Schema.optionalKey(AuthNamespaces.ApiKeys),
+  "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.OpenTelemetry),
+  "telemetry/logstash": Schema.optionalKey(TelemetryNamespaces.Logstash)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
 /** Endpoint `qos/ratelimit/router` (krakend-ratelimit): in-memory token buckets, per process. */
@@ -260,7 +263,8 @@ export const EndpointExtraConfig = Schema.Struct({
   "auth/validator": Schema.optionalKey(AuthNamespaces.Validator),
   "auth/signer": Schema.optionalKey(AuthNamespaces.Signer),
   "auth/api-keys": Schema.optionalKey(AuthNamespaces.EndpointApiKeys),
-  "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" }))
+  "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
+  "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.EndpointOpenTelemetry)
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
 /**
@@ -282,7 +286,8 @@ export const BackendExtraConfig = Schema.Struct({
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
   "plugin/http-client": Schema.optionalKey(PluginNamespace.One.annotate({ identifier: "PluginHttpClient" })),
   "backend/http/client": Schema.optionalKey(TlsSchema.BackendHttpClient),
-  "modifier/martian": Schema.optionalKey(Martian)
+  "modifier/martian": Schema.optionalKey(Martian),
+  "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.BackendOpenTelemetry)
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
 
 /** Keys of implemented namespaces that are accepted but ignored, by identifier (for the JSON Schema). */
@@ -324,7 +329,9 @@ export const serviceShape: Shape.Shape = {
     "security/http": Shape.of(SecurityNamespaces.HttpSecure, { unimplemented: SecurityNamespaces.httpSecureIgnored }),
     "auth/validator": Shape.of(AuthNamespaces.ServiceValidator, { hints: AuthNamespaces.serviceHints }),
     "auth/revoker": Shape.of(AuthNamespaces.Revoker, { hints: AuthNamespaces.revokerHints }),
-    "auth/api-keys": Shape.of(AuthNamespaces.ApiKeys, { arrays: { keys: Shape.of(AuthNamespaces.ApiKey) } })
+    "auth/api-keys": Shape.of(AuthNamespaces.ApiKeys, { arrays: { keys: Shape.of(AuthNamespaces.ApiKey) } }),
+    "telemetry/opentelemetry": TelemetryNamespaces.serviceShape,
+    "telemetry/logstash": Shape.of(TelemetryNamespaces.Logstash)
   }
 }
 
@@ -343,7 +350,8 @@ export const endpointShape: Shape.Shape = {
     "qos/ratelimit/router": Shape.of(RateLimitSchema),
     "auth/validator": Shape.of(AuthNamespaces.Validator),
     "auth/signer": Shape.of(AuthNamespaces.Signer, { unimplemented: AuthNamespaces.signerIgnored }),
-    "auth/api-keys": Shape.of(AuthNamespaces.EndpointApiKeys)
+    "auth/api-keys": Shape.of(AuthNamespaces.EndpointApiKeys),
+    "telemetry/opentelemetry": TelemetryNamespaces.endpointShape
   }
 }
 
@@ -358,6 +366,7 @@ export const backendShape: Shape.Shape = {
     "backend/http/client": Shape.of(TlsSchema.BackendHttpClient, {
       unimplemented: unimplementedKeys["BackendHttpClient"]!,
       objects: { client_tls: Shape.of(TlsSchema.ClientTls, { arrays: { client_certs: Shape.of(TlsSchema.ClientCert) } }) }
-    })
+    }),
+    "telemetry/opentelemetry": TelemetryNamespaces.backendShape
   }
 }

@@ -3,13 +3,15 @@
  * `proxy/factory.go`). Every stage is built once, here; a stage the config does not ask for is
  * the identity. The finished `Proxy` needs no services per request.
  *
- * Backend stack, outer → inner: query filter → request builder → concurrent calls → host
- * selection → header filter → backend modifiers → [QoS: later] → martian → executor (the default
- * one, or the backend's `plugin/http-client`) → status handling → decoder → formatter.
+ * Backend stack, outer → inner: [telemetry backend stage] → deadline → query filter → request
+ * builder → concurrent calls → host selection → header filter → backend modifiers → [QoS: later]
+ * → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
+ * `plugin/http-client`) → status handling → decoder → formatter.
  *
- * Endpoint stack: signer → static → endpoint modifiers → endpoint flatmap → 1 backend: its
- * stack; N > 1: the parallel or sequential merge of the stacks. Shadow backends are split off
- * and called on the side.
+ * Endpoint stack: signer → [telemetry proxy span] → static → endpoint modifiers → endpoint
+ * flatmap → 1 backend: its stack; N > 1: the parallel or sequential merge of the stacks. Shadow
+ * backends are split off and called on the side. Telemetry stages exist only when
+ * `telemetry/opentelemetry` asks for them.
  *
  * @since 0.1.0
  */
@@ -40,6 +42,8 @@ import * as Shadow from "./Shadow.ts"
 import * as Static from "./Static.ts"
 import * as StatusHandler from "./StatusHandler.ts"
 import { Transport } from "./Transport.ts"
+import * as PipeLayers from "../telemetry/PipeLayers.ts"
+import { TelemetryRuntime } from "../telemetry/Telemetry.ts"
 
 /** Applies middlewares, the first one outermost. */
 const stack = (stages: ReadonlyArray<Middleware>, terminal: Proxy): Proxy =>
@@ -71,13 +75,16 @@ export const makeBackendProxy = (
     const dispatcher = yield* transport.dispatcherFor(backend)
     const discovered = yield* transport.hostsFor(backend) // `sd: "dns"`: resolved now, then refreshed
     const plugins = yield* PluginStages
+    const telemetry = yield* TelemetryRuntime
     // a backend with `plugin/http-client` uses the plugin's HttpClient as its executor
+    const call = plugins.executor(backend) ?? Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options))
+    // telemetry's backend-request (client) span and `traceparent`, right around the call
+    const traced = telemetry === undefined ? call : (PipeLayers.client(telemetry, endpoint, backend)?.(call) ?? call)
     // `modifier/martian` wraps the executor: around the call, on the raw answer (identity without it)
-    const executor = Martian.make(backend)(
-      plugins.executor(backend) ?? Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options))
-    )
+    const executor = Martian.make(backend)(traced)
     return stack(
       [
+        ...(telemetry === undefined ? [] : PipeLayers.present(PipeLayers.backendStage(telemetry, endpoint, backend))), // backend stage span
         Deadline.make(backend), // `sluice/backend.timeout`
         QueryFilter.make(backend),
         RequestBuilder.make(backend),
@@ -110,8 +117,8 @@ export const makeEndpointProxy = (
 
 const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport> =>
   Effect.map(
-    Effect.zip(Effect.forEach(endpoint.backend, (backend) => makeBackendProxy(backend, endpoint, service)), PluginStages),
-    ([parts, plugins]) => {
+    Effect.all([Effect.forEach(endpoint.backend, (backend) => makeBackendProxy(backend, endpoint, service)), PluginStages, TelemetryRuntime]),
+    ([parts, plugins, telemetry]) => {
       const merged = parts.length === 1
         ? parts[0]!
         : endpoint.extra_config.proxy?.sequential === true
@@ -119,6 +126,9 @@ const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect
         : Merge.make(endpoint, parts)
       const flatmapped = Flatmap.endpoint(endpoint)(merged) // endpoint `proxy.flatmap_filter` (N > 1)
       const modified = plugins.endpoint(endpoint)(flatmapped) // endpoint `plugin/req-resp-modifier`, around the merge
-      return Static.make(endpoint.extra_config.proxy?.static)(modified) // `proxy.static`, outermost
+      const withStatic = Static.make(endpoint.extra_config.proxy?.static)(modified) // `proxy.static`
+      // telemetry's proxy span and `krakend.proxy.duration`, outermost
+      const traced = telemetry === undefined ? undefined : PipeLayers.proxy(telemetry, endpoint)
+      return traced === undefined ? withStatic : traced(withStatic)
     }
   )

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
@@ -15,6 +16,8 @@ import type { GatewayConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
 import type { Proxy } from "../proxy/Proxy.ts"
 import * as BotDetector from "../security/BotDetector.ts"
+import * as Settings from "../telemetry/Settings.ts"
+import * as Tracing from "../telemetry/Tracing.ts"
 import * as Version from "../Version.ts"
 import * as ClientIp from "./ClientIp.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -43,6 +46,8 @@ export interface Options {
   readonly errorPolicy?: ErrorResponse.Policy | undefined
   /** `stages[i]`: the effectful endpoint stages of `config.endpoints[i]` (`EndpointStack.build`). */
   readonly stages?: ReadonlyArray<EndpointStack.Built> | undefined
+  /** Telemetry is on: a matched endpoint writes its pattern into the request's telemetry state. */
+  readonly telemetry?: boolean | undefined
 }
 
 interface Route {
@@ -70,6 +75,17 @@ const htmlRedirect = (location: string, status: number): string =>
     status === 301 ? "Moved Permanently" : "Temporary Redirect"
   }</a>.\n\n`
 
+/** A handler that first names the request's route for telemetry (`http.route`: `/users/:id`). */
+const withRoute = (pattern: string, handler: Endpoint.Handler): Endpoint.Handler => {
+  const route = Settings.endpointName(pattern)
+  return (request, params, path, rawQuery, grant) =>
+    Effect.withFiber((fiber) => {
+      const state = Context.getOrUndefined(fiber.context, Tracing.RequestTelemetry)
+      if (state !== undefined) state.route = route
+      return handler(request, params, path, rawQuery, grant)
+    })
+}
+
 /** Builds the application: tables, filters, renderers and handlers, once. */
 export const make = (options: Options): HttpApp => {
   const { config } = options
@@ -89,7 +105,7 @@ export const make = (options: Options): HttpApp => {
       return [{
         method: endpoint.method,
         path: endpoint.endpoint,
-        value: { handler: chained, hasParams: endpoint.endpoint.includes("{") }
+        value: { handler: options.telemetry === true ? withRoute(endpoint.endpoint, chained) : chained, hasParams: endpoint.endpoint.includes("{") }
       }]
     })
   )

@@ -2,7 +2,7 @@
  * The service chain: the ONLY place where the order of the service-level wrappers is written
  * (KrakenD CE `router_engine.go`, AUTH-TLS.md §0.1). Outer → inner:
  *
- *   [TLS listener: `Server.ts`] → CORS → handler plugins → security/http → load shedding
+ *   [TLS listener: `Server.ts`] → [telemetry global layer] → CORS → handler plugins → security/http → load shedding
  *   (`sluice/server.max_concurrent_requests`) → [service Lua: later] → router (service bot
  *   detector, then the endpoints' own chains, `EndpointStack.ts`)
  *
@@ -20,6 +20,8 @@ import * as PluginInstall from "../plugin/Install.ts"
 import type { HttpApp } from "../router/Router.ts"
 import * as Cors from "../security/Cors.ts"
 import * as HttpSecure from "../security/HttpSecure.ts"
+import * as ServerLayer from "../telemetry/ServerLayer.ts"
+import { TelemetryRuntime } from "../telemetry/Telemetry.ts"
 import * as LoadShed from "./LoadShed.ts"
 
 /** Wraps the router (built by `router`) in the service chain of `config`. */
@@ -27,10 +29,14 @@ export const make = <E, R>(
   config: GatewayConfig,
   options: PluginInstall.Options,
   router: Effect.Effect<HttpApp, E, R>
-): Effect.Effect<HttpApp, E | ConfigError, R | Scope.Scope> => {
-  const inner = [HttpSecure.fromConfig(config), LoadShed.fromConfig(config)]
-  const outer = [Cors.fromConfig(config)]
-  const wrap = (stages: ReadonlyArray<(app: HttpApp) => HttpApp>) => (app: HttpApp) =>
-    stages.reduceRight((wrapped, stage) => stage(wrapped), app)
-  return Effect.map(PluginInstall.install(config, options, Effect.map(router, wrap(inner))), wrap(outer))
-}
+): Effect.Effect<HttpApp, E | ConfigError, R | Scope.Scope> =>
+  Effect.flatMap(TelemetryRuntime, (telemetry) => {
+    const inner = [HttpSecure.fromConfig(config), LoadShed.fromConfig(config)]
+    const outer = [
+      ...(telemetry === undefined ? [] : [ServerLayer.make(telemetry, config.tls === undefined ? "http" : "https")]),
+      Cors.fromConfig(config)
+    ]
+    const wrap = (stages: ReadonlyArray<(app: HttpApp) => HttpApp>) => (app: HttpApp) =>
+      stages.reduceRight((wrapped, stage) => stage(wrapped), app)
+    return Effect.map(PluginInstall.install(config, options, Effect.map(router, wrap(inner))), wrap(outer))
+  })

@@ -26,12 +26,12 @@ describe("sluice check", () => {
   it("lists namespaces Sluice does not implement yet, with their path, and still exits 0", async () => {
     const file = writeConfig({
       version: 3,
-      extra_config: { "telemetry/opentelemetry": { service_name: "x" } },
+      extra_config: { "telemetry/influx": { db: "x" } },
       endpoints: [{ endpoint: "/a", backend: [{ host: ["http://127.0.0.1:1"], url_pattern: "/a" }] }]
     })
     const r = await runCli(["check", "-c", file])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("$.extra_config[\"telemetry/opentelemetry\"]")
+    expect(r.stdout).toContain("$.extra_config[\"telemetry/influx\"]")
   })
 
   it("exits 1 on a config with version 2", async () => {

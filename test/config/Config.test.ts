@@ -485,7 +485,7 @@ describe("warnings", () => {
       const { config, warnings } = yield* Config.decode({
         version: 3,
         host: ["h"],
-        extra_config: { "modifier/martian": {}, "telemetry/opentelemetry": {} },
+        extra_config: { "modifier/martian": {}, "telemetry/influx": {} },
         endpoints: [{
           endpoint: "/a",
           extra_config: { "qos/http-cache": { shared: true } },
@@ -498,8 +498,8 @@ describe("warnings", () => {
           message: "namespace \"modifier/martian\" is not implemented by Sluice yet; ignored"
         },
         {
-          path: "$.extra_config[\"telemetry/opentelemetry\"]",
-          message: "namespace \"telemetry/opentelemetry\" is not implemented by Sluice yet; ignored"
+          path: "$.extra_config[\"telemetry/influx\"]",
+          message: "namespace \"telemetry/influx\" is not implemented by Sluice yet; ignored"
         },
         {
           path: "$.endpoints[0].extra_config[\"qos/http-cache\"]",

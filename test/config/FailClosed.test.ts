@@ -166,12 +166,12 @@ describe("protections Sluice does not implement stop the start", () => {
   it.effect("settings that do not restrict anyone stay warnings", () =>
     Effect.gen(function*() {
       const { warnings } = yield* Config.decode(config({
-        service: { "telemetry/opentelemetry": {}, "telemetry/metrics": {} },
+        service: { "telemetry/influx": {}, "telemetry/metrics": {} },
         endpoint: { "security/cors": { allow_origins: ["https://a.example"] }, "qos/http-cache": {} },
         backend: { "qos/circuit-breaker": { max_errors: 1 } }
       }))
       expect(warnings.map((w) => w.path)).toEqual([
-        SERVICE("telemetry/opentelemetry"),
+        SERVICE("telemetry/influx"),
         SERVICE("telemetry/metrics"),
         ENDPOINT("security/cors"),
         ENDPOINT("qos/http-cache"),

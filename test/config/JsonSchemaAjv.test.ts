@@ -34,7 +34,7 @@ const minimal = (extra: Record<string, unknown> = {}, endpoint: Record<string, u
 })
 
 describe("Config.jsonSchema (ajv, draft 2020-12)", () => {
-  it.each(["examples/gateway.json", "examples/plugins.json", "test/config/fixtures/full.json"])(
+  it.each(["examples/gateway.json", "examples/plugins.json", "examples/telemetry.json", "test/config/fixtures/full.json"])(
     "accepts %s",
     (path) => {
       expect(errors(read(path))).toEqual([])

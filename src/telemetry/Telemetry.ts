@@ -1,0 +1,135 @@
+/**
+ * The telemetry of a gateway, built with it (in its scope) from `telemetry/opentelemetry`: the
+ * settings, the metric instruments, the exporting tracer (Effect's OTLP tracer, protobuf over
+ * HTTP) and the metric pushers and Prometheus listeners. The pipes find it as `TelemetryRuntime`
+ * (`undefined` without the namespace: nothing is wrapped, nothing is recorded).
+ *
+ * Exports never slow requests: spans are batched by the exporter (`maxBatchSize` 512, every 5 s);
+ * a collector gets at most two exports at once, each bounded by 10 s — a further export is
+ * dropped and counted (`otlp.exporter.dropped_batches`) — and after failed retries Effect's
+ * exporter pauses for a minute, dropping what it holds. Several OTLP exporters get the same
+ * batches (metrics at the shortest of their periods).
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as OtlpExporter from "effect/observability/OtlpExporter"
+import * as OtlpMetrics from "effect/observability/OtlpMetrics"
+import * as OtlpSerialization from "effect/observability/OtlpSerialization"
+import * as OtlpTracer from "effect/observability/OtlpTracer"
+import { ConfigError } from "../config/ConfigError.ts"
+import type { GatewayConfig } from "../config/Model.ts"
+import * as Instruments from "./Instruments.ts"
+import * as Prometheus from "./Prometheus.ts"
+import type { Runtime } from "./ServerLayer.ts"
+import * as Settings from "./Settings.ts"
+
+/** The gateway's telemetry; `undefined` (the default) means none. */
+export const TelemetryRuntime: Context.Reference<Runtime | undefined> = Context.Reference<Runtime | undefined>(
+  "sluice/telemetry/TelemetryRuntime",
+  { defaultValue: () => undefined }
+)
+
+const EXPORT_TIMEOUT = Duration.seconds(10)
+const MAX_IN_FLIGHT = 2
+
+/**
+ * The HTTP client of the OTLP exporters: each export goes to every `bases` URL (same path), at
+ * most `MAX_IN_FLIGHT` at once and each within `EXPORT_TIMEOUT`; a busy client drops the export.
+ */
+const exportClient = (bases: ReadonlyArray<string>, dropped: Instruments.Recorder): Effect.Effect<HttpClient.HttpClient> =>
+  Effect.map(Effect.provide(Effect.service(HttpClient.HttpClient), FetchHttpClient.layer), (base) => {
+    let inFlight = 0
+    return HttpClient.make((request, url) => {
+      if (inFlight >= MAX_IN_FLIGHT) {
+        dropped.record(1, url.pathname, () => ({ "url.path": url.pathname }))
+        return Effect.fail(
+          new HttpClientError.HttpClientError({
+            reason: new HttpClientError.TransportError({ request, description: "the collector is still busy with earlier exports: dropped" })
+          })
+        )
+      }
+      inFlight++
+      const sends = bases.map((b) =>
+        base.execute(HttpClientRequest.setUrl(request, `${b}${url.pathname}`)).pipe(
+          Effect.timeoutOrElse({
+            duration: EXPORT_TIMEOUT,
+            orElse: () =>
+              Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "export timed out" }) }))
+          })
+        )
+      )
+      const all = sends.length === 1 ? sends[0]! : Effect.map(Effect.all(sends, { concurrency: "unbounded" }), (responses) => responses[0]!)
+      return Effect.ensuring(all, Effect.sync(() => inFlight--))
+    })
+  })
+
+/** Builds the telemetry of `config` in the current scope (`undefined` without the namespace). */
+export const make = (config: GatewayConfig): Effect.Effect<Runtime | undefined, ConfigError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const settings = Settings.fromConfig(config)
+    if (settings === undefined) return undefined
+    const instruments = settings.metrics ? Instruments.make(settings) : undefined
+    const resource = {
+      serviceName: settings.serviceName,
+      serviceVersion: settings.serviceVersion,
+      attributes: {
+        "service.instance.id": String(process.pid),
+        ...(settings.deployEnv === undefined ? {} : { "deployment.environment": settings.deployEnv })
+      }
+    }
+    for (const target of settings.otlp.filter((t) => t.grpc)) {
+      yield* Effect.logWarning(
+        `telemetry/opentelemetry exporter ${target.name}: OTLP over gRPC (use_http false) is not implemented; exporting OTLP/HTTP to ${target.url} — point it at the collector's OTLP/HTTP port (4318)`
+      )
+    }
+    const dropped = Instruments.counter("otlp.exporter.dropped_batches", "OTLP exports dropped because the collector was busy")
+    const services = (bases: ReadonlyArray<string>) =>
+      Effect.map(exportClient(bases, dropped), (client) =>
+        Layer.mergeAll(OtlpSerialization.layerJson, Layer.succeed(HttpClient.HttpClient, client), OtlpExporter.layerFlusher))
+
+    let tracer: Tracer.Tracer | undefined
+    const traceTargets = settings.otlp.filter((t) => t.traces)
+    if (traceTargets.length > 0) {
+      const layer = yield* services(traceTargets.map((t) => t.url))
+      tracer = yield* Effect.provide(
+        OtlpTracer.make({
+          url: `${traceTargets[0]!.url}/v1/traces`,
+          resource,
+          exportInterval: Duration.seconds(5),
+          maxBatchSize: 512,
+          shutdownTimeout: Duration.seconds(3)
+        }),
+        layer
+      )
+    }
+    const metricTargets = instruments === undefined ? [] : settings.otlp.filter((t) => t.metrics)
+    if (metricTargets.length > 0) {
+      const layer = yield* services(metricTargets.map((t) => t.url))
+      yield* Effect.provide(
+        OtlpMetrics.make({
+          url: `${metricTargets[0]!.url}/v1/metrics`,
+          resource,
+          exportInterval: Duration.millis(Math.min(...metricTargets.map((t) => t.metricPeriod))),
+          shutdownTimeout: Duration.seconds(3)
+        }),
+        layer
+      )
+    }
+    for (const target of instruments === undefined ? [] : settings.prometheus) {
+      yield* Effect.mapError(
+        Prometheus.serve(target),
+        (error) => new ConfigError({ issues: [{ path: "$.extra_config[\"telemetry/opentelemetry\"].exporters.prometheus", message: error.message }] })
+      )
+    }
+    return { settings, instruments, tracer }
+  })
