@@ -16,6 +16,7 @@ import { ConfigError } from "../config/ConfigError.ts"
 import * as Gateway from "../Gateway.ts"
 import * as Cluster from "../server/Cluster.ts"
 import * as Registry from "../plugin/Registry.ts"
+import * as ClusterScrape from "../telemetry/ClusterScrape.ts"
 import * as Logging from "../server/Logging.ts"
 import * as Files from "./Files.ts"
 import * as PluginInit from "./PluginInit.ts"
@@ -71,9 +72,14 @@ const run = Command.make(
       const supervised = Effect.scoped(Effect.gen(function*() {
         yield* preflight(config)
         // revocations arrive at the primary, which forwards them to every worker
-        const onFork = yield* Effect.catchTag(Revoker.primary(config.extra_config["auth/revoker"]), "ConfigError", reportConfigError)
+        const revoker = yield* Effect.catchTag(Revoker.primary(config.extra_config["auth/revoker"]), "ConfigError", reportConfigError)
+        // Prometheus exporters: the primary answers scrapes with every worker's metrics
+        const metrics = yield* Effect.catchTag(ClusterScrape.primary(config), "ConfigError", reportConfigError)
         yield* Effect.logInfo(`starting ${count} workers`)
-        yield* Cluster.supervise(count, onFork)
+        yield* Cluster.supervise(count, (worker) => {
+          revoker?.(worker)
+          metrics?.(worker)
+        })
       }))
       return yield* Effect.provide(supervised, logging)
     }

@@ -31,7 +31,7 @@ const stage = (
   runtime: Runtime,
   name: string,
   traces: boolean,
-  metric: ((seconds: number, attributes: Record<string, string>, key: string) => void) | undefined,
+  metric: ((seconds: number, attributes: () => Record<string, string>, key: string) => void) | undefined,
   fixed: Record<string, string>,
   traceAttributes: Record<string, string>,
   reportHeaders: { readonly on: boolean; readonly skip: ReadonlySet<string> }
@@ -47,12 +47,12 @@ const stage = (
           const canceled = Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
           const failed = Exit.isFailure(exit) && !canceled
           const complete = Exit.isSuccess(exit) && exit.value.isComplete
-          metric((performance.now() - started) / 1000, {
+          metric((performance.now() - started) / 1000, () => ({
             ...fixed,
             error: String(failed),
             canceled: String(canceled),
             complete: String(complete)
-          }, `${failed} ${canceled} ${complete}`)
+          }), failed ? "e" : canceled ? "c" : complete ? "t" : "f")
         }))
     if (!spans) return measured
     return Effect.withFiber((fiber) => {
@@ -91,8 +91,8 @@ export const proxy = (runtime: Runtime, endpoint: EndpointConfig): Middleware | 
   const fixed = { "http.request.method": endpoint.method, "http.route": route, "krakend.stage": "proxy" }
   const instruments = runtime.instruments
   const metric = settings.metrics && instruments !== undefined
-    ? (seconds: number, attributes: Record<string, string>, key: string) =>
-      instruments.proxyDuration.record(seconds, key, () => ({ ...settings.metricAttributes, ...attributes }))
+    ? (seconds: number, attributes: () => Record<string, string>, key: string) =>
+      instruments.proxyDuration.record(seconds, key, () => ({ ...settings.metricAttributes, ...attributes() }))
     : undefined
   return stage(runtime, route, settings.traces, metric, fixed, settings.traceAttributes, { on: settings.reportHeaders, skip: settings.skipHeaders })
 }
@@ -111,8 +111,8 @@ export const backendStage = (runtime: Runtime, endpoint: EndpointConfig, backend
   }
   const instruments = runtime.instruments
   const metric = settings.stageMetrics && instruments !== undefined
-    ? (seconds: number, attributes: Record<string, string>, key: string) =>
-      instruments.backendDuration.record(seconds, key, () => ({ ...settings.metricAttributes, ...attributes }))
+    ? (seconds: number, attributes: () => Record<string, string>, key: string) =>
+      instruments.backendDuration.record(seconds, key, () => ({ ...settings.metricAttributes, ...attributes() }))
     : undefined
   return stage(runtime, route, settings.stageTraces, metric, fixed, settings.traceAttributes, { on: settings.reportHeaders, skip: settings.skipHeaders })
 }

@@ -24,7 +24,7 @@ export const contentType = "text/plain; version=0.0.4; charset=utf-8"
 const gauge = (name: string, description: string) => Metric.gauge(name, { description })
 
 /** Node process gauges, refreshed by `refresh` (at scrape time). */
-const processGauges = () => {
+export const processGauges = () => {
   const delay = monitorEventLoopDelay({ resolution: 20 })
   delay.enable()
   const started = Date.now() / 1000 - process.uptime()

@@ -28,6 +28,7 @@ import * as OtlpSerialization from "effect/observability/OtlpSerialization"
 import * as OtlpTracer from "effect/observability/OtlpTracer"
 import { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
+import * as ClusterScrape from "./ClusterScrape.ts"
 import * as Instruments from "./Instruments.ts"
 import * as Prometheus from "./Prometheus.ts"
 import type { Runtime } from "./ServerLayer.ts"
@@ -125,7 +126,11 @@ export const make = (config: GatewayConfig): Effect.Effect<Runtime | undefined, 
         layer
       )
     }
-    for (const target of instruments === undefined ? [] : settings.prometheus) {
+    if (instruments !== undefined && settings.prometheus.length > 0 && ClusterScrape.inWorker()) {
+      // with --workers N the primary serves /metrics and asks every worker for its text
+      ClusterScrape.answerScrapes(settings.prometheus.some((t) => t.processMetrics) ? Prometheus.processGauges().refresh : undefined)
+    }
+    for (const target of instruments === undefined || ClusterScrape.inWorker() ? [] : settings.prometheus) {
       yield* Effect.mapError(
         Prometheus.serve(target),
         (error) => new ConfigError({ issues: [{ path: "$.extra_config[\"telemetry/opentelemetry\"].exporters.prometheus", message: error.message }] })
