@@ -11,7 +11,11 @@ import * as Shape from "./Shape.ts"
 
 /** A `{ key, value }` static attribute. */
 export const StaticAttribute = Schema.Struct({
-  key: Schema.String.annotate({ description: "Attribute name" }),
+  key: Schema.String.annotate({ description: "Attribute name (not le, quantile or worker: Prometheus and the cluster scrape use them)" }).check(
+    Schema.makeFilter((key: string) =>
+      ["le", "quantile", "worker"].includes(key) ? `${JSON.stringify(key)} is a label the Prometheus exposition reserves; choose another name` : true
+    )
+  ),
   value: Schema.String.annotate({ description: "Attribute value" })
 }).annotate({ identifier: "TelemetryStaticAttribute", description: "A fixed attribute added to spans or metrics" })
 

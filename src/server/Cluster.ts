@@ -11,6 +11,9 @@ import * as Effect from "effect/Effect"
 import cluster, { type Worker } from "node:cluster"
 import { availableParallelism } from "node:os"
 
+/** The environment variable marking the workers `supervise` forks (not any cluster worker). */
+export const workerMark = "SLUICE_CLUSTER_WORKER"
+
 /** True in a worker forked by `supervise`. */
 export const isWorker = (): boolean => cluster.isWorker
 
@@ -42,7 +45,7 @@ export const supervise = (count: number, onFork?: ((worker: Worker) => void) | u
       if (workers.size === 0) resume(failed(reason))
     }
     const fork = () => {
-      const worker = cluster.fork()
+      const worker = cluster.fork({ [workerMark]: "1" })
       onFork?.(worker)
       workers.add(worker)
       worker.once("listening", () => listening.add(worker))

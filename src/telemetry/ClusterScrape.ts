@@ -13,6 +13,7 @@ import cluster, { type Worker } from "node:cluster"
 import { createServer, type Server } from "node:http"
 import { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
+import * as Cluster from "../server/Cluster.ts"
 import * as Prometheus from "./Prometheus.ts"
 import * as Settings from "./Settings.ts"
 
@@ -30,14 +31,25 @@ interface ScrapeAnswer {
 const isMessage = <A extends { readonly sluice: string }>(m: unknown, kind: A["sluice"]): m is A =>
   typeof m === "object" && m !== null && (m as { readonly sluice?: unknown }).sluice === kind
 
-/** Whether this process is a cluster worker (its Prometheus scrapes go through the primary). */
-export const inWorker = (): boolean => cluster.isWorker
+/**
+ * Whether this process is a worker of `sluice run --workers N` (its Prometheus scrapes go through
+ * the primary). Any other cluster worker (PM2, a library user's own cluster) serves its own port.
+ */
+export const inWorker = (): boolean => cluster.isWorker && process.env[Cluster.workerMark] === "1"
 
-/** In a worker: answer the primary's scrape requests with this process's text. */
+let answering: { refresh: (() => void) | undefined } | undefined
+
+/** In a worker: answer the primary's scrape requests with this process's text (one listener, whatever the builds). */
 export const answerScrapes = (refresh: (() => void) | undefined): void => {
+  if (answering !== undefined) {
+    answering.refresh = refresh
+    return
+  }
+  const state = { refresh }
+  answering = state
   process.on("message", (m: unknown) => {
     if (!isMessage<ScrapeRequest>(m, "metrics/scrape") || process.send === undefined) return
-    process.send({ sluice: "metrics/text", id: m.id, text: Prometheus.scrape(refresh) } satisfies ScrapeAnswer)
+    process.send({ sluice: "metrics/text", id: m.id, text: Prometheus.scrape(state.refresh) } satisfies ScrapeAnswer)
   })
 }
 

@@ -18,8 +18,8 @@ export interface Recorder {
   readonly record: (value: number, key: string, attributes: () => Attributes) => void
 }
 
-/** A recorder over `metric`. */
-export const recorder = (metric: Metric.Metric<number, unknown>): Recorder => {
+/** A recorder over `metric`; `add` records by adding to the current value (an up-down gauge). */
+export const recorder = (metric: Metric.Metric<number, unknown>, add = false): Recorder => {
   const bound = new Map<string, Metric.Metric<number, unknown>>()
   return {
     record: (value, key, attributes) => {
@@ -28,13 +28,15 @@ export const recorder = (metric: Metric.Metric<number, unknown>): Recorder => {
         m = Metric.withAttributes(metric, attributes())
         bound.set(key, m)
       }
-      m.updateUnsafe(value, empty)
+      if (add) m.modifyUnsafe(value, empty)
+      else m.updateUnsafe(value, empty)
     }
   }
 }
 
-/** A counter recorder. */
-export const counter = (name: string, description: string): Recorder => recorder(Metric.counter(name, { description }))
+/** A monotonic counter recorder (a counter in Prometheus, a monotonic sum in OTLP). */
+export const counter = (name: string, description: string): Recorder =>
+  recorder(Metric.counter(name, { description, incremental: true }))
 
 /** The instruments of a gateway (created once per gateway; the registry keeps one per name). */
 export interface Instruments {
@@ -62,7 +64,7 @@ export const make = (settings: Settings): Instruments => {
   return {
     serverDuration: histogram(semconv ? "http.server.request.duration" : "http.server.duration", time, "Duration of HTTP server requests (s)"),
     serverResponseSize: histogram(semconv ? "http.server.response.body.size" : "http.server.response.size", size, "Size of HTTP server response bodies (bytes)"),
-    serverActive: counter("http.server.active_requests", "HTTP server requests in flight"),
+    serverActive: recorder(Metric.gauge("http.server.active_requests", { description: "HTTP server requests in flight" }), true),
     proxyDuration: histogram("krakend.proxy.duration", time, "Duration of the endpoint (proxy) pipe (s)"),
     backendDuration: histogram("krakend.backend.duration", time, "Duration of a backend stage (s)"),
     clientStarted: counter("http.client.request.started.count", "Backend requests started"),

@@ -26,6 +26,10 @@ const failureAttributes = (cause: Cause.Cause<unknown>): Record<string, unknown>
     ? { canceled: true, "http.response.status_code": 500 }
     : { error: Cause.pretty(cause).split("\n")[0] ?? "error", "http.response.status_code": 500 }
 
+/** A prefix unique to each built stage, so that its metric series are its own. */
+let stages = 0
+const pipeId = (): string => `${++stages}:`
+
 /** Span and metric of one pipe stage (proxy or backend stage). */
 const stage = (
   runtime: Runtime,
@@ -38,6 +42,7 @@ const stage = (
 ): Middleware | undefined => {
   const spans = traces && runtime.tracer !== undefined
   if (!spans && metric === undefined) return undefined
+  const id = pipeId()
   return (next) => (req) => {
     const started = performance.now()
     const measured = metric === undefined
@@ -52,7 +57,7 @@ const stage = (
             error: String(failed),
             canceled: String(canceled),
             complete: String(complete)
-          }), failed ? "e" : canceled ? "c" : complete ? "t" : "f")
+          }), id + (failed ? "e" : canceled ? "c" : complete ? "t" : "f"))
         }))
     if (!spans) return measured
     return Effect.withFiber((fiber) => {
@@ -151,11 +156,27 @@ const targetOf = (url: string | undefined): Target => {
   return target
 }
 
-/** The URL a span may show: without the query (it may hold secrets). Credentials never reach `req.url`. */
+/** The URL a span may show: without the query (it may hold secrets) and without `user:password@`. */
 const fullUrl = (url: string | undefined): string => {
   const u = url ?? ""
   const query = u.indexOf("?")
-  return query === -1 ? u : u.slice(0, query)
+  const noQuery = query === -1 ? u : u.slice(0, query)
+  const authority = noQuery.indexOf("//") + 2
+  const end = noQuery.indexOf("/", authority)
+  const at = noQuery.lastIndexOf("@", end === -1 ? noQuery.length : end)
+  return at >= authority ? noQuery.slice(0, authority) + noQuery.slice(at + 1) : noQuery
+}
+
+/** Request headers with `traceparent` / `tracestate` (any case) replaced by Sluice's. */
+const withTraceHeaders = (headers: ProxyRequest["headers"], traceparent: string, tracestate: string | undefined): ProxyRequest["headers"] => {
+  const out: Record<string, ReadonlyArray<string>> = {}
+  for (const name in headers) {
+    const lower = name.toLowerCase()
+    if (lower !== "traceparent" && lower !== "tracestate") out[name] = headers[name]!
+  }
+  out["traceparent"] = [traceparent]
+  if (tracestate !== undefined) out["tracestate"] = [tracestate]
+  return out
 }
 
 /**
@@ -165,8 +186,9 @@ const fullUrl = (url: string | undefined): string => {
  */
 export const client = (runtime: Runtime, endpoint: EndpointConfig, backend: BackendConfig): ((executor: Executor) => Executor) | undefined => {
   const settings = runtime.settings.backend(endpoint, backend)
-  const tracing = runtime.tracer !== undefined
-  const spans = tracing && settings?.clientTraces === true
+  // a caller's trace context is forwarded even without a trace exporter (unless propagation is off)
+  const tracing = runtime.tracer !== undefined || runtime.settings.global.propagation
+  const spans = runtime.tracer !== undefined && settings?.clientTraces === true
   const instruments = settings?.clientMetrics === true ? runtime.instruments : undefined
   if (!tracing && instruments === undefined) return undefined
   const route = Settings.backendName(backend.url_pattern)
@@ -175,24 +197,22 @@ export const client = (runtime: Runtime, endpoint: EndpointConfig, backend: Back
     "http.route": route,
     "krakend.endpoint.route": Settings.endpointName(endpoint.endpoint),
     "krakend.endpoint.method": endpoint.method,
-    clientname: backend.url_pattern
+    clientname: Settings.withoutQuery(backend.url_pattern)
   }
   const metricAttributes = settings?.metricAttributes ?? {}
+  const id = pipeId()
 
   const inject = (req: ProxyRequest, context: Context.Context<never>, span = Tracing.currentSpan(context)): ProxyRequest => {
     if (span === undefined) return req
     const state = Context.getOrUndefined(context, Tracing.RequestTelemetry)
-    const headers: Record<string, ReadonlyArray<string>> = { ...req.headers, traceparent: [Tracing.traceparent(span)] }
-    if (state?.tracestate !== undefined) headers["tracestate"] = [state.tracestate]
-    else delete headers["tracestate"]
-    return { ...req, headers }
+    return { ...req, headers: withTraceHeaders(req.headers, Tracing.traceparent(span), state?.tracestate) }
   }
 
   const measure = (call: Effect.Effect<RawResponse, BackendError>, req: ProxyRequest): Effect.Effect<RawResponse, BackendError> => {
     if (instruments === undefined) return call
     const started = performance.now()
     const target = targetOf(req.url)
-    const key = target.origin
+    const key = id + target.origin
     const base = () => ({ ...metricAttributes, ...fixed, "server.address": target.host, "server.port": target.port })
     instruments.clientStarted.record(1, key, base)
     return Effect.onExit(call, (exit) =>

@@ -23,8 +23,12 @@ export const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
 const gauge = (name: string, description: string) => Metric.gauge(name, { description })
 
-/** Node process gauges, refreshed by `refresh` (at scrape time). */
-export const processGauges = () => {
+let shared: { readonly refresh: () => void } | undefined
+
+/** Node process gauges, refreshed by `refresh` (at scrape time); one set per process. */
+export const processGauges = (): { readonly refresh: () => void } => (shared ??= makeProcessGauges())
+
+const makeProcessGauges = () => {
   const delay = monitorEventLoopDelay({ resolution: 20 })
   delay.enable()
   const started = Date.now() / 1000 - process.uptime()
@@ -57,8 +61,7 @@ export const processGauges = () => {
       g.lagP99.updateUnsafe(delay.percentile(99) / 1e9, empty)
       g.handles.updateUnsafe(process.getActiveResourcesInfo().length, empty)
       delay.reset()
-    },
-    stop: () => delay.disable()
+    }
   }
 }
 
@@ -71,7 +74,7 @@ export const scrape = (refresh: (() => void) | undefined): string => {
 /** Serves `target` until the scope closes; a port that cannot be bound fails the start. */
 export const serve = (target: PrometheusTarget): Effect.Effect<Server, Error, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.callback<{ readonly server: Server; readonly stop: () => void }, Error>((resume) => {
+    Effect.callback<Server, Error>((resume) => {
       const gauges = target.processMetrics ? processGauges() : undefined
       const server = createServer((req, res) => {
         if (req.method !== "GET" && req.method !== "HEAD") {
@@ -87,15 +90,13 @@ export const serve = (target: PrometheusTarget): Effect.Effect<Server, Error, Sc
         res.end(req.method === "HEAD" ? undefined : body)
       })
       server.once("error", (error) => {
-        gauges?.stop()
         resume(Effect.fail(new Error(`telemetry/opentelemetry prometheus exporter ${target.name}: cannot listen on ${target.host}:${target.port}: ${error.message}`)))
       })
-      server.listen(target.port, target.host, () => resume(Effect.succeed({ server, stop: () => gauges?.stop() })))
+      server.listen(target.port, target.host, () => resume(Effect.succeed(server)))
     }),
-    ({ server, stop }) =>
+    (server) =>
       Effect.callback<void>((resume) => {
-        stop()
         server.close(() => resume(Effect.void))
         server.closeAllConnections()
       })
-  ).pipe(Effect.map(({ server }) => server))
+  )

@@ -39,6 +39,9 @@ const sizeOf = (response: HttpServerResponse.HttpServerResponse): number | undef
   return length === undefined ? undefined : Number(length)
 }
 
+/** Header names never reported: the log redaction list and anything that looks like a credential. */
+const secret = /auth|token|key|secret|session|cookie|password|passwd|credential|signature/i
+
 /** `http.request.header.<name>` attributes (credentials and `skip` left out). */
 export const headerAttributes = (
   prefix: string,
@@ -49,7 +52,7 @@ export const headerAttributes = (
   for (const name in headers) {
     const lower = name.toLowerCase()
     const value = headers[name]
-    if (value === undefined || skip.has(lower) || redactedNames.has(lower)) continue
+    if (value === undefined || skip.has(lower) || redactedNames.has(lower) || secret.test(lower)) continue
     out[`${prefix}${lower}`] = typeof value === "string" ? [value] : value
   }
   return out
@@ -60,17 +63,22 @@ export const make = (runtime: Runtime, scheme: "http" | "https") => (app: HttpAp
   const { instruments, settings, tracer } = runtime
   const global = settings.global
   const spans = global.traces && tracer !== undefined
-  const metrics = global.metrics && instruments !== undefined ? instruments : undefined
-  if (tracer === undefined && metrics === undefined) return app
+  const allMetrics = global.metrics && instruments !== undefined ? instruments : undefined
+  // without a trace exporter the caller's context is still forwarded as it came (krakend-otel's no-op provider)
+  const propagate = global.propagation
+  if (tracer === undefined && allMetrics === undefined && !propagate) return app
   const staticMetric: Attributes = global.metricAttributes
 
   return Effect.withFiber((fiber) => {
     const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     const query = request.url.indexOf("?")
     const path = query === -1 ? request.url : request.url.slice(0, query)
-    if (settings.skipPaths.has(path)) return app
+    // a skipped path gets no server span and no server metrics; its endpoint's layers still report
+    const skipped = settings.skipPaths.has(path)
+    const metrics = skipped ? undefined : allMetrics
     const started = performance.now()
-    const state: Tracing.RequestState = { route: undefined, tracestate: request.headers["tracestate"] }
+    const caller = propagate ? Tracing.incoming(request.headers) : undefined
+    const state: Tracing.RequestState = { route: undefined, tracestate: caller === undefined ? undefined : request.headers["tracestate"] }
     metrics?.serverActive.record(1, request.method, () => ({ ...staticMetric, "http.request.method": request.method }))
 
     const record = (response: HttpServerResponse.HttpServerResponse | undefined) => {
@@ -92,9 +100,11 @@ export const make = (runtime: Runtime, scheme: "http" | "https") => (app: HttpAp
     }
 
     let inner: HttpApp = Effect.provideService(app, Tracing.RequestTelemetry, state)
-    if (tracer !== undefined) {
-      const parent = Tracing.parentOf(request.headers, global.propagation, settings.sampleRate)
-      if (spans && parent?.sampled !== false) {
+    if (tracer === undefined) {
+      if (caller !== undefined) inner = Effect.withParentSpan(inner, caller, { captureStackTrace: false })
+    } else {
+      const parent = Tracing.parentOf(caller, settings.sampleRate)
+      if (spans && !skipped && parent?.sampled !== false) {
         const host = request.headers["host"] ?? ""
         const length = request.headers["content-length"]
         const attributes: Record<string, unknown> = {

@@ -227,5 +227,12 @@ export const fromConfig = (config: GatewayConfig): Settings | undefined => {
 /** An endpoint as KrakenD names it in telemetry: its gin route (`/users/{userId}` → `/users/:userId`). */
 export const endpointName = (pattern: string): string => pattern.replace(/\{([^}]+)\}/g, (_, name: string) => `:${name}`)
 
-/** A `url_pattern` as krakend-otel names it: lura's template, normalised (`{userId}` → `:userid`). */
-export const backendName = (pattern: string): string => pattern.replace(/\{([^}]+)\}/g, (_, name: string) => `:${name.toLowerCase()}`)
+/** A pattern without its query (which may hold a secret: `/data?token=…`). */
+export const withoutQuery = (pattern: string): string => {
+  const query = pattern.indexOf("?")
+  return query === -1 ? pattern : pattern.slice(0, query)
+}
+
+/** A `url_pattern` as krakend-otel names it: lura's template, normalised (`{userId}` → `:userid`), without its query. */
+export const backendName = (pattern: string): string =>
+  withoutQuery(pattern).replace(/\{([^}]+)\}/g, (_, name: string) => `:${name.toLowerCase()}`)

@@ -1,7 +1,7 @@
 /**
  * The telemetry of a gateway, built with it (in its scope) from `telemetry/opentelemetry`: the
- * settings, the metric instruments, the exporting tracer (Effect's OTLP tracer, protobuf over
- * HTTP) and the metric pushers and Prometheus listeners. The pipes find it as `TelemetryRuntime`
+ * settings, the metric instruments, the exporting tracer (Effect's OTLP tracer, OTLP/HTTP with
+ * JSON bodies: Effect's protobuf encoder costs more CPU per span) and the metric pushers and Prometheus listeners. The pipes find it as `TelemetryRuntime`
  * (`undefined` without the namespace: nothing is wrapped, nothing is recorded).
  *
  * Exports never slow requests: spans are batched by the exporter (`maxBatchSize` 512, every 5 s);
@@ -46,6 +46,8 @@ const MAX_IN_FLIGHT = 2
 /**
  * The HTTP client of the OTLP exporters: each export goes to every `bases` URL (same path), at
  * most `MAX_IN_FLIGHT` at once and each within `EXPORT_TIMEOUT`; a busy client drops the export.
+ * An export succeeds when one collector took it (a dead collector next to a healthy one is not
+ * retried into duplicates at the healthy one).
  */
 const exportClient = (bases: ReadonlyArray<string>, dropped: Instruments.Recorder): Effect.Effect<HttpClient.HttpClient> =>
   Effect.map(Effect.provide(Effect.service(HttpClient.HttpClient), FetchHttpClient.layer), (base) => {
@@ -69,8 +71,13 @@ const exportClient = (bases: ReadonlyArray<string>, dropped: Instruments.Recorde
           })
         )
       )
-      const all = sends.length === 1 ? sends[0]! : Effect.map(Effect.all(sends, { concurrency: "unbounded" }), (responses) => responses[0]!)
-      return Effect.ensuring(all, Effect.sync(() => inFlight--))
+      const any = sends.length === 1
+        ? sends[0]!
+        : Effect.flatMap(Effect.all(sends.map((send) => Effect.result(send)), { concurrency: "unbounded" }), (results) => {
+          const ok = results.find((r) => r._tag === "Success")
+          return ok !== undefined && ok._tag === "Success" ? Effect.succeed(ok.success) : Effect.fail((results[0] as { readonly failure: HttpClientError.HttpClientError }).failure)
+        })
+      return Effect.ensuring(any, Effect.sync(() => inFlight--))
     })
   })
 

@@ -27,26 +27,29 @@ export class RequestTelemetry extends Context.Service<RequestTelemetry, RequestS
 
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex")
 
+/** The caller's span from a valid W3C `traceparent` (krakend-otel's default propagator; no b3). */
+export const incoming = (headers: Headers.Headers): Tracer.ExternalSpan | undefined => {
+  const span = HttpTraceContext.w3c(headers)
+  return Option.isSome(span) ? span.value : undefined
+}
+
 /**
- * The parent of a request's spans: the incoming `traceparent` (when `propagation`), else for a
- * new trace that the sampler drops, an unsampled root so that nothing below it is exported and
- * backends get `-00` flags; `undefined` for a sampled new trace.
+ * The parent of a request's spans. With the caller's span: a rate strictly between 0 and 1 keeps
+ * its sampling decision (parent-based), any other rate samples it anyway (krakend-otel's
+ * AlwaysSample). A new trace the sampler drops gets an unsampled root, so nothing below it is
+ * exported and backends get `-00` flags; a sampled new trace has no parent (`undefined`).
  */
-export const parentOf = (
-  headers: Headers.Headers,
-  propagation: boolean,
-  sampleRate: number
-): Tracer.AnySpan | undefined => {
-  if (propagation) {
-    const incoming = HttpTraceContext.fromHeaders(headers)
-    if (Option.isSome(incoming)) return incoming.value
+export const parentOf = (caller: Tracer.ExternalSpan | undefined, sampleRate: number): Tracer.AnySpan | undefined => {
+  if (caller !== undefined) {
+    return caller.sampled || sampleRate < 1 ? caller : Tracer.externalSpan({ traceId: caller.traceId, spanId: caller.spanId, sampled: true })
   }
   if (sampleRate >= 1 || Math.random() < sampleRate) return undefined
   return Tracer.externalSpan({ traceId: hex(16), spanId: hex(8), sampled: false })
 }
 
-/** The W3C `traceparent` of a span. */
-export const traceparent = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+/** The W3C `traceparent` of a span (ids padded to W3C's lengths). */
+export const traceparent = (span: Tracer.AnySpan): string =>
+  `00-${span.traceId.padStart(32, "0")}-${span.spanId.padStart(16, "0")}-${span.sampled ? "01" : "00"}`
 
 /** The current span of a fiber context, if any. */
 export const currentSpan = (context: Context.Context<never>): Tracer.AnySpan | undefined =>

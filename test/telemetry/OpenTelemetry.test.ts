@@ -144,7 +144,10 @@ describe("telemetry/opentelemetry metrics", () => {
           }
         }
       },
-      endpoints: [{ endpoint: "/users/{id}", backend: [{ host: [backend.url], url_pattern: "/u/{id}" }] }]
+      endpoints: [
+        { endpoint: "/users/{id}", backend: [{ host: [backend.url], url_pattern: "/u/{id}" }] },
+        { endpoint: "/other", backend: [{ host: [backend.url], url_pattern: "/o" }] }
+      ]
     })
   })
   afterAll(async () => {
@@ -155,6 +158,7 @@ describe("telemetry/opentelemetry metrics", () => {
 
   it("Prometheus: request and backend histograms by route and status, in-flight count, process metrics; no traceparent without traces", async () => {
     for (let i = 0; i < 3; i++) expect((await fetch(`${gw.url}/users/${i}`)).status).toBe(200)
+    for (let i = 0; i < 2; i++) expect((await fetch(`${gw.url}/other`)).status).toBe(200)
     expect((await fetch(`${gw.url}/users/missing`)).status).toBe(500)
     expect((await fetch(`${gw.url}/nowhere`)).status).toBe(404)
     expect(backend.requests.every((r) => r.headers["traceparent"] === undefined)).toBe(true)
@@ -162,6 +166,11 @@ describe("telemetry/opentelemetry metrics", () => {
     const scraped = await scrape(promPort)
     expect(scraped.types.get("http_server_duration")).toBe("histogram")
     expect(scraped.types.get("http_client_request_started_count")).toBe("counter")
+    expect(scraped.types.get("http_server_active_requests")).toBe("gauge")
+    // two endpoints and their backends on one host keep their own series
+    expect(value(scraped, "krakend_proxy_duration_count", { http_route: "/other" })).toBe(2)
+    expect(value(scraped, "krakend_backend_duration_count", { http_route: "/o" })).toBe(2)
+    expect(value(scraped, "http_client_request_started_count", { clientname: "/o" })).toBe(2)
     const users = { http_route: "/users/:id", http_request_method: "GET", url_scheme: "http" }
     expect(value(scraped, "http_server_duration_count", { ...users, http_response_status_code: "200" })).toBe(3)
     expect(value(scraped, "http_server_duration_bucket", { ...users, http_response_status_code: "200", le: "+Inf" })).toBe(3)
@@ -172,7 +181,7 @@ describe("telemetry/opentelemetry metrics", () => {
     expect(value(scraped, "krakend_proxy_duration_count", { http_route: "/users/:id", error: "true" })).toBe(1)
     expect(value(scraped, "krakend_backend_duration_count", { http_route: "/u/:id", "krakend_endpoint_route": "/users/:id" })).toBe(4)
     expect(value(scraped, "http_client_duration_count", { http_response_status_code: "404", clientname: "/u/{id}" })).toBe(1)
-    expect(value(scraped, "http_client_request_started_count", { server_address: "127.0.0.1" })).toBe(4)
+    expect(value(scraped, "http_client_request_started_count", { server_address: "127.0.0.1", clientname: "/u/{id}" })).toBe(4)
     expect(value(scraped, "http_server_active_requests")).toBe(0)
     expect(value(scraped, "process_resident_memory_bytes")).toBeGreaterThan(10_000_000)
     expect(samples(scraped, "nodejs_eventloop_lag_seconds")).toHaveLength(1)
@@ -182,6 +191,9 @@ describe("telemetry/opentelemetry metrics", () => {
     const deadline = Date.now() + 8_000
     while (!collector.metricNames.has("http.server.duration") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
     expect([...collector.metricNames]).toEqual(expect.arrayContaining(["http.server.duration", "krakend.proxy.duration", "http.client.duration"]))
+    // counters are monotonic sums
+    const started = JSON.stringify(collector.metrics).match(/"name":"http\.client\.request\.started\.count".*?"isMonotonic":(true|false)/)
+    expect(started?.[1]).toBe("true")
   }, 15_000)
 })
 

@@ -53,6 +53,14 @@ describe("telemetry/opentelemetry config", () => {
     }])
   })
 
+  it("a static attribute may not be named le, quantile or worker (labels the exposition reserves)", async () => {
+    const found = await issues({ "telemetry/opentelemetry": { exporters: otlp, layers: { global: { metrics_static_attributes: [{ key: "le", value: "x" }] } } } })
+    expect(found).toEqual([{
+      path: "$.extra_config[\"telemetry/opentelemetry\"].layers.global.metrics_static_attributes[0].key",
+      message: "\"le\" is a label the Prometheus exposition reserves; choose another name"
+    }])
+  })
+
   it("endpoint and backend overrides decode; Enterprise keys there are warnings", async () => {
     const { warnings } = await decode(
       { "telemetry/opentelemetry": { exporters: otlp } },
