@@ -17,6 +17,7 @@ import type { BackendConfig, EndpointConfig } from "../config/Model.ts"
 import type { Executor, RawResponse } from "../proxy/Executor.ts"
 import type { Middleware, ProxyRequest } from "../proxy/Proxy.ts"
 import type { BackendError } from "../proxy/ProxyError.ts"
+import type { Recorder } from "./Instruments.ts"
 import { headerAttributes, type Runtime } from "./ServerLayer.ts"
 import * as Settings from "./Settings.ts"
 import * as Tracing from "./Tracing.ts"
@@ -88,17 +89,20 @@ const stage = (
   }
 }
 
+/** A stage's duration metric on `recorder` with the layer's static attributes (`undefined`: off). */
+const durationMetric = (recorder: Recorder | undefined, staticAttributes: Record<string, string>) =>
+  recorder === undefined
+    ? undefined
+    : (seconds: number, attributes: () => Record<string, string>, key: string) =>
+      recorder.record(seconds, key, () => ({ ...staticAttributes, ...attributes() }))
+
 /** The proxy layer of an endpoint, outermost in its pipe. */
 export const proxy = (runtime: Runtime, endpoint: EndpointConfig): Middleware | undefined => {
   const settings = runtime.settings.proxy(endpoint)
   if (settings === undefined) return undefined
   const route = Settings.endpointName(endpoint.endpoint)
   const fixed = { "http.request.method": endpoint.method, "http.route": route, "krakend.stage": "proxy" }
-  const instruments = runtime.instruments
-  const metric = settings.metrics && instruments !== undefined
-    ? (seconds: number, attributes: () => Record<string, string>, key: string) =>
-      instruments.proxyDuration.record(seconds, key, () => ({ ...settings.metricAttributes, ...attributes() }))
-    : undefined
+  const metric = durationMetric(settings.metrics ? runtime.instruments?.proxyDuration : undefined, settings.metricAttributes)
   return stage(runtime, route, settings.traces, metric, fixed, settings.traceAttributes, { on: settings.reportHeaders, skip: settings.skipHeaders })
 }
 
@@ -114,11 +118,7 @@ export const backendStage = (runtime: Runtime, endpoint: EndpointConfig, backend
     "krakend.endpoint.method": endpoint.method,
     "krakend.stage": "backend"
   }
-  const instruments = runtime.instruments
-  const metric = settings.stageMetrics && instruments !== undefined
-    ? (seconds: number, attributes: () => Record<string, string>, key: string) =>
-      instruments.backendDuration.record(seconds, key, () => ({ ...settings.metricAttributes, ...attributes() }))
-    : undefined
+  const metric = durationMetric(settings.stageMetrics ? runtime.instruments?.backendDuration : undefined, settings.metricAttributes)
   return stage(runtime, route, settings.stageTraces, metric, fixed, settings.traceAttributes, { on: settings.reportHeaders, skip: settings.skipHeaders })
 }
 
