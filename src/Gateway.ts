@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -24,6 +25,7 @@ import * as Factory from "./proxy/Factory.ts"
 import * as Transport from "./proxy/Transport.ts"
 import * as EndpointStack from "./router/EndpointStack.ts"
 import * as Router from "./router/Router.ts"
+import * as Readiness from "./server/Readiness.ts"
 import * as Server from "./server/Server.ts"
 import * as ServiceStack from "./server/ServiceStack.ts"
 import * as Telemetry from "./telemetry/Telemetry.ts"
@@ -39,8 +41,13 @@ import * as Telemetry from "./telemetry/Telemetry.ts"
  * ```
  */
 export interface Options extends PluginInstall.Options {
-  /** Enable `/__debug/*` and the access log (the `-d` flag). */
+  /** Enable `/__debug/*` (the `-d` flag). */
   readonly debug?: boolean | undefined
+  /**
+   * KrakenD's access log, a gin line per request on stdout (`sluice run` turns it on; off with
+   * `router.disable_access_log`). Default: the value of `debug`.
+   */
+  readonly accessLog?: boolean | undefined
   /** Largest request body accepted, in bytes (default 10 MiB); larger ones get 413. */
   readonly maxBodySize?: number | undefined
 }
@@ -58,7 +65,7 @@ export const makeApp = (
   config: GatewayConfig,
   options: Options = {}
 ): Effect.Effect<Router.HttpApp, ConfigError, Transport.Transport | Scope.Scope> =>
-  Effect.flatMap(Telemetry.make(config), (telemetry) =>
+  Effect.flatMap(Effect.zip(Telemetry.make(config), Effect.service(Readiness.Readiness)), ([telemetry, readiness]) =>
     ServiceStack.make(
       config,
       options,
@@ -66,7 +73,15 @@ export const makeApp = (
         Effect.zipWith(
           Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
           Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
-          (proxies, stages) => Router.make({ config, proxies, stages, debug: options.debug ?? false, telemetry: telemetry !== undefined })
+          (proxies, stages) => Router.make({
+            config,
+            proxies,
+            stages,
+            debug: options.debug ?? false,
+            accessLog: options.accessLog,
+            draining: readiness.draining,
+            telemetry: telemetry !== undefined
+          })
         ))
     ).pipe(Effect.provideService(Telemetry.TelemetryRuntime, telemetry)))
 
@@ -79,7 +94,19 @@ export const makeApp = (
  * ```
  */
 export const layer = (config: GatewayConfig, options: Options = {}): Layer.Layer<never, ConfigError, HttpServer.HttpServer> =>
-  Layer.unwrap(Effect.map(makeApp(config, options), (app) => HttpServer.serve(serveable(app)))).pipe(
+  Layer.effectDiscard(Effect.gen(function*() {
+    const app = yield* makeApp(config, options)
+    yield* HttpServer.serveEffect(serveable(app))
+    // Runs before the server's own finalizer closes the listener (finalizers run last-in first-out).
+    const delay = config.extra_config["sluice/server"]?.shutdown_delay
+    const readiness = yield* Readiness.Readiness
+    yield* Effect.addFinalizer(() =>
+      Effect.andThen(
+        Effect.sync(readiness.beginDrain),
+        delay === undefined || Duration.isZero(delay) ? Effect.void : Effect.sleep(delay)
+      )
+    )
+  })).pipe(
     Layer.provide(Transport.layer(Transport.optionsFromConfig(config))),
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodySize(config, options))))
   )

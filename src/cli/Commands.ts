@@ -53,7 +53,7 @@ const run = Command.make(
     debug: Flag.Boolean("debug").pipe(
       Flag.withAlias("d"),
       Flag.withDefault(false),
-      Flag.withDescription("enable /__debug/ and the access log; log level DEBUG")
+      Flag.withDescription("enable /__debug/; log level DEBUG")
     ),
     port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.optional, Flag.withDescription("listen port (overrides the config)")),
     workers: Flag.Int("workers").pipe(
@@ -86,7 +86,7 @@ const run = Command.make(
     const program = Effect.gen(function*() {
       for (const n of notices) yield* Effect.logInfo(`config ${n.path}: ${n.message}`)
       for (const w of warnings) yield* Effect.logWarning(`config ${w.path}: ${w.message}`)
-      const serving = Gateway.layer(config, { debug }).pipe(
+      const serving = Gateway.layer(config, { debug, accessLog: true }).pipe(
         Layer.provideMerge(Gateway.nodeServer(config, { port: Option.getOrUndefined(port) }))
       )
       yield* Layer.launch(

@@ -450,6 +450,8 @@ export interface SluiceServerOptions {
   readonly max_backend_response_size?: number | undefined
   /** DNS servers (`ip` or `ip:port`) for `sd: "dns"` SRV lookups; the system's by default. */
   readonly dns_servers?: ReadonlyArray<string> | undefined
+  /** After SIGTERM/SIGINT: serve this long with `/__health` answering 503 `draining`, then drain. */
+  readonly shutdown_delay?: Duration.Duration | undefined
 }
 
 /**

@@ -151,6 +151,10 @@ export const SluiceServer = Schema.Struct({
   dns_servers: Fields.optional(
     Schema.Array(Schema.String),
     "DNS servers (\"ip\" or \"ip:port\") asked for sd dns SRV records, e.g. a Consul agent's 127.0.0.1:8600 (default: the system's resolvers)"
+  ),
+  shutdown_delay: Fields.optional(
+    GoDuration.GoDuration,
+    "On SIGTERM/SIGINT keep serving this long with /__health answering 503 \"draining\" (so load balancers take the instance out), then close the listener and drain (default 0s)"
   )
 }).annotate({ identifier: "SluiceServer", description: "Sluice server options (extra_config[\"sluice/server\"])" })
 

@@ -12,11 +12,15 @@ import * as Render from "../encoding/Render.ts"
 import * as HeaderName from "../proxy/HeaderName.ts"
 import * as Incoming from "./Incoming.ts"
 
-/** `{"agents":{},"now":"<ISO time>","status":"ok"}`. */
-export const health = (): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(JSON.stringify({ agents: {}, now: new Date().toISOString(), status: "ok" }), {
-    contentType: Render.jsonContentType
-  })
+/**
+ * `{"agents":{},"now":"<ISO time>","status":"ok"}`; while the server drains, the same body with
+ * `"status":"draining"` and status 503 (`src/server/Readiness.ts`).
+ */
+export const health = (draining = false): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(
+    JSON.stringify({ agents: {}, now: new Date().toISOString(), status: draining ? "draining" : "ok" }),
+    { contentType: Render.jsonContentType, status: draining ? 503 : 200 }
+  )
 
 const decoder = new TextDecoder()
 

@@ -16,9 +16,11 @@ import type { GatewayConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
 import type { Proxy } from "../proxy/Proxy.ts"
 import * as BotDetector from "../security/BotDetector.ts"
+import * as Logging from "../server/Logging.ts"
 import * as Settings from "../telemetry/Settings.ts"
 import * as Tracing from "../telemetry/Tracing.ts"
 import * as Version from "../Version.ts"
+import * as AccessLog from "./AccessLog.ts"
 import * as ClientIp from "./ClientIp.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as EndpointStack from "./EndpointStack.ts"
@@ -40,12 +42,16 @@ export interface Options {
   readonly config: GatewayConfig
   /** `proxies[i]` serves `config.endpoints[i]`. */
   readonly proxies: ReadonlyArray<Proxy>
-  /** `-d`: enables `/__debug/*` and the access log. */
+  /** `-d`: enables `/__debug/*`. */
   readonly debug: boolean
+  /** KrakenD's access log on stdout (`AccessLog`), unless `router.disable_access_log`; default `debug`. */
+  readonly accessLog?: boolean | undefined
   /** Error → HTTP mapping; KrakenD's (`ErrorResponse.krakend`) by default. */
   readonly errorPolicy?: ErrorResponse.Policy | undefined
   /** `stages[i]`: the effectful endpoint stages of `config.endpoints[i]` (`EndpointStack.build`). */
   readonly stages?: ReadonlyArray<EndpointStack.Built> | undefined
+  /** The server is draining: `/__health` answers 503 `draining` (`Readiness`). */
+  readonly draining?: (() => boolean) | undefined
   /** Telemetry is on: a matched endpoint writes its pattern into the request's telemetry state. */
   readonly telemetry?: boolean | undefined
 }
@@ -137,6 +143,7 @@ export const make = (options: Options): HttpApp => {
   }
 
   const healthPath = router.disable_health ? undefined : router.health_path
+  const draining = options.draining ?? (() => false)
   const debugOn = options.debug || config.debug_endpoint
   const echoOn = config.echo_endpoint
   const checkEncoding = !router.disable_path_decoding
@@ -152,7 +159,7 @@ export const make = (options: Options): HttpApp => {
     rawQuery: string
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> | undefined => {
     if (path === healthPath) {
-      return Effect.sync(() => request.method === "GET" ? Reserved.health() : notAllowed("GET"))
+      return Effect.sync(() => request.method === "GET" ? Reserved.health(draining()) : notAllowed("GET"))
     }
     if (debugOn && (path === "/__debug" || path.startsWith("/__debug/"))) {
       return orBodyError(Reserved.debug(request, path, rawQuery))
@@ -243,16 +250,31 @@ export const make = (options: Options): HttpApp => {
   }
 
   const app: HttpApp = Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), dispatch)
-  if (!options.debug || router.disable_access_log) return app
+  if (!(options.accessLog ?? options.debug) || router.disable_access_log) return app
   const skip = new Set(router.logger_skip_paths)
+  const logging = options.config.extra_config["telemetry/logging"]
+  // with logstash logs, the access line is a logstash record too (KrakenD mixes in gin's text)
+  const write = logging?.format === "logstash"
+    ? (line: string) => AccessLog.write(Logging.logstashLine(logging.prefix, line.slice(0, -1)))
+    : AccessLog.write
   return Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
     const start = performance.now()
-    return Effect.tap(dispatch(request), (response) => {
-      const q = request.url.indexOf("?")
-      const path = q === -1 ? request.url : request.url.slice(0, q)
-      if (skip.has(path)) return Effect.void
-      const ms = (performance.now() - start).toFixed(3)
-      return Effect.logInfo(`[ACCESS] | ${response.status} | ${ms}ms | ${clientIp(request)} | ${request.method} "${path}"`)
+    return Effect.map(dispatch(request), (response) => {
+      const url = request.url
+      const q = url.indexOf("?")
+      const path = AccessLog.decodedPath(q === -1 ? url : url.slice(0, q))
+      if (!skip.has(path)) {
+        const end = performance.now()
+        write(AccessLog.line(
+          performance.timeOrigin + end,
+          response.status,
+          (end - start) * 1e6,
+          clientIp(request),
+          request.method,
+          q === -1 ? path : path + AccessLog.redactQuery(url.slice(q))
+        ))
+      }
+      return response
     })
   })
 }

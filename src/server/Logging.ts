@@ -47,6 +47,9 @@ export const redactedNames: ReadonlySet<string> = new Set([
   "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"
 ])
 
+/** Names (headers, query keys) that look like a credential: their values are never logged or traced. */
+export const credentialLike: RegExp = /auth|token|key|secret|session|cookie|password|passwd|credential|signature/i
+
 /** `JSON.stringify` replacer hiding the values of `redactedNames` keys, in any case. */
 const redact = (key: string, value: unknown): unknown =>
   key !== "" && redactedNames.has(key.toLowerCase()) ? "[REDACTED]" : value
@@ -120,6 +123,19 @@ export const makeLogstash = (prefix: string, write: (line: string) => void = (l)
     }
     write(`${line}\n`)
   })
+
+/** A krakend-logstash record line (with its newline) for text written outside a logger: the access log. */
+export const logstashLine = (prefix: string, message: string): string =>
+  `${
+    JSON.stringify({
+      "@version": 1,
+      "@timestamp": isoStamp(new Date()),
+      module: prefix === "" ? "SLUICE" : prefix,
+      host,
+      message,
+      level: "INFO"
+    })
+  }\n`
 
 /** The log layer for a gateway: level and prefix from `telemetry/logging`, DEBUG with `-d`. */
 export const layer = (options: LoggingOptions | undefined, debug: boolean): Layer.Layer<never> => {

@@ -21,6 +21,7 @@ import {
 import type { Socket } from "node:net"
 import type { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
+import * as Readiness from "./Readiness.ts"
 import * as Tls from "./Tls.ts"
 
 /** Where and how the server listens. */
@@ -128,7 +129,10 @@ const closeIdle = (server: Server | Http2SecureServer): void => Server.prototype
  * the same limits. `server.close()` also closes keep-alive sockets as soon as they go idle, so a
  * drain ends when the last in-flight response is written.
  */
-export const makeNodeServer = (options: ListenOptions): Server | Http2SecureServer => {
+export const makeNodeServer = (
+  options: ListenOptions,
+  readiness: Readiness.Readiness
+): Server | Http2SecureServer => {
   const server = options.tls !== undefined ? secureServer(options, options.tls) : createServer({
     maxHeaderSize: options.maxHeaderSize,
     headersTimeout: options.headersTimeout,
@@ -152,18 +156,27 @@ export const makeNodeServer = (options: ListenOptions): Server | Http2SecureServ
   }) as typeof server.close
   // While draining, answers close their connection so clients do not reuse it.
   server.on("request", (_req: unknown, res: { shouldKeepAlive?: boolean }) => {
-    if (!server.listening && "shouldKeepAlive" in res) res.shouldKeepAlive = false
+    if (readiness.draining() && "shouldKeepAlive" in res) res.shouldKeepAlive = false
   })
   return server
 }
 
-/** The Node HTTP server as a Layer (`HttpServer` and the Node platform services). */
-export const layer = (options: ListenOptions) =>
-  NodeHttpServer.layer(() => makeNodeServer(options), {
-    port: options.port,
-    host: options.host,
-    gracefulShutdownTimeout: Duration.millis(options.shutdownTimeout)
-  })
+/**
+ * The Node HTTP server as a Layer (`HttpServer`, the Node platform services and its `Readiness`:
+ * draining once the listener closed).
+ */
+export const layer = (options: ListenOptions) => {
+  let server: Server | Http2SecureServer | undefined
+  const readiness = Readiness.make(() => server === undefined || server.listening)
+  return Layer.merge(
+    NodeHttpServer.layer(() => (server = makeNodeServer(options, readiness)), {
+      port: options.port,
+      host: options.host,
+      gracefulShutdownTimeout: Duration.millis(options.shutdownTimeout)
+    }),
+    Layer.succeed(Readiness.Readiness, readiness)
+  )
+}
 
 /**
  * The server of a config: its limits, and its root `tls` read at start (a bad file is a

@@ -15,7 +15,7 @@ import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Tracer from "effect/Tracer"
 import { STATUS_CODES } from "node:http"
 import type { HttpApp } from "../router/Router.ts"
-import { redactedNames } from "../server/Logging.ts"
+import { credentialLike, redactedNames } from "../server/Logging.ts"
 import type { Instruments } from "./Instruments.ts"
 import type { Attributes, Settings } from "./Settings.ts"
 import * as Tracing from "./Tracing.ts"
@@ -39,9 +39,6 @@ const sizeOf = (response: HttpServerResponse.HttpServerResponse): number | undef
   return length === undefined ? undefined : Number(length)
 }
 
-/** Header names never reported: the log redaction list and anything that looks like a credential. */
-const secret = /auth|token|key|secret|session|cookie|password|passwd|credential|signature/i
-
 /** `http.request.header.<name>` attributes (credentials and `skip` left out). */
 export const headerAttributes = (
   prefix: string,
@@ -52,7 +49,7 @@ export const headerAttributes = (
   for (const name in headers) {
     const lower = name.toLowerCase()
     const value = headers[name]
-    if (value === undefined || skip.has(lower) || redactedNames.has(lower) || secret.test(lower)) continue
+    if (value === undefined || skip.has(lower) || redactedNames.has(lower) || credentialLike.test(lower)) continue
     out[`${prefix}${lower}`] = typeof value === "string" ? [value] : value
   }
   return out

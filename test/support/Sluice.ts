@@ -67,7 +67,7 @@ export const runCli = (args: ReadonlyArray<string>, timeoutMs = 15_000) =>
 export const startSluice = (
   config: unknown,
   extraArgs: ReadonlyArray<string> = [],
-  options: { readonly port?: number } = {}
+  options: { readonly port?: number; readonly env?: Readonly<Record<string, string>> } = {}
 ): Promise<RunningSluice> =>
   new Promise((resolve, reject) => {
     const file = writeConfig(config)
@@ -80,7 +80,7 @@ export const startSluice = (
       ...(extraArgs.includes("--workers") ? [] : ["--workers", "1"]),
       ...extraArgs
     ]
-    const proc = spawn(process.execPath, args, { cwd: root })
+    const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...options.env } })
     let out = ""
     let done = false
     const exited = new Promise<number | null>((res) => proc.on("exit", (code) => res(code)))

@@ -32,6 +32,8 @@ describe("logstash log lines", () => {
       }
       expect(records.some((r) => typeof r["message"] === "string" && (r["message"] as string).includes("listening on"))).toBe(true)
       expect(records.some((r) => r["level"] === "ERROR" && (r["message"] as string).includes("[ENDPOINT: /x]"))).toBe(true)
+      // the access log line is a record too, its message gin's line
+      expect(records.some((r) => r["level"] === "INFO" && /^\[GIN\] .* \| 500 \| .* \| GET      "\/x"$/.test(r["message"] as string))).toBe(true)
     } finally {
       await gw.stop()
       await backend.close()

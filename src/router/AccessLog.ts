@@ -1,0 +1,153 @@
+/**
+ * KrakenD's access log: gin's logger line, one per request the router answers, on stdout
+ * (KrakenD writes it there whatever `telemetry/logging` says):
+ *
+ * ```
+ * [GIN] 2026/12/07 - 10:05:42 | 200 |     3.27275ms |       127.0.0.1 | GET      "/v1/foo?a=1"
+ * ```
+ *
+ * Fields as gin's default formatter writes them: local time, status, latency as Go prints a
+ * `time.Duration` (right-aligned in 13 columns, whole seconds past a minute), client IP
+ * (right-aligned in 15), method (left-aligned in 7) and the path with its raw query, Go-quoted.
+ * `router.logger_skip_paths` (exact paths, no query) are not written; `router.disable_access_log`
+ * turns it off. Values of credential-like query keys are written as `REDACTED`. Lines are batched: one `write` per turn of the event loop, not one per request.
+ *
+ * @since 0.1.0
+ */
+import { credentialLike } from "../server/Logging.ts"
+
+/** Go's `time.Duration.String()` of a duration in nanoseconds (gin truncates past a minute). */
+export const goDuration = (nanos: number): string => {
+  let ns = Math.max(0, Math.round(nanos))
+  if (ns === 0) return "0s"
+  if (ns < 1_000) return `${ns}ns`
+  if (ns < 1_000_000) return `${fraction(ns, 1_000)}µs`
+  if (ns < 1_000_000_000) return `${fraction(ns, 1_000_000)}ms`
+  if (ns > 60_000_000_000) ns = Math.floor(ns / 1_000_000_000) * 1_000_000_000
+  const hours = Math.floor(ns / 3_600_000_000_000)
+  const minutes = Math.floor((ns % 3_600_000_000_000) / 60_000_000_000)
+  const seconds = `${fraction(ns % 60_000_000_000, 1_000_000_000)}s`
+  if (hours > 0) return `${hours}h${minutes}m${seconds}`
+  if (minutes > 0) return `${minutes}m${seconds}`
+  return seconds
+}
+
+/** `value / unit` with the remainder's digits, trailing zeros trimmed (Go's `fmtFrac`). */
+const fraction = (value: number, unit: number): string => {
+  const whole = Math.floor(value / unit)
+  const rest = value % unit
+  if (rest === 0) return String(whole)
+  const digits = String(unit).length - 1
+  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`
+}
+
+/**
+ * The raw query (with its `?`) with the values of credential-like keys (`token`, `api_key`,
+ * `password`, …) replaced by `REDACTED` (RELIABILITY.md G7; KrakenD logs them as sent).
+ */
+export const redactQuery = (query: string): string => {
+  if (!credentialLike.test(query)) return query
+  return "?" + query.slice(1).split("&").map((pair) => {
+    const eq = pair.indexOf("=")
+    return eq !== -1 && credentialLike.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair
+  }).join("&")
+}
+
+/** Go's `URL.Path`: the request path percent-decoded (the raw one when it does not decode). */
+export const decodedPath = (raw: string): string => {
+  if (!raw.includes("%")) return raw
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
+/** Go's `%#v` of a string: double-quoted, `"` and `\` escaped, control characters as escapes. */
+export const goQuote = (value: string): string => {
+  let plain = true
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f || c === 0x22 || c === 0x5c) {
+      plain = false
+      break
+    }
+  }
+  if (plain) return `"${value}"`
+  let out = "\""
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 0x22) out += "\\\""
+    else if (c === 0x5c) out += "\\\\"
+    else if (c === 0x0a) out += "\\n"
+    else if (c === 0x0d) out += "\\r"
+    else if (c === 0x09) out += "\\t"
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`
+    else out += value[i]
+  }
+  return `${out}"`
+}
+
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n))
+
+let stampSecond = -1
+let stamp = ""
+
+/** gin's `2006/01/02 - 15:04:05` in local time, formatted once per second. */
+export const timestamp = (epochMillis: number): string => {
+  const second = Math.floor(epochMillis / 1000)
+  if (second !== stampSecond) {
+    const d = new Date(epochMillis)
+    stamp = `${d.getFullYear()}/${two(d.getMonth() + 1)}/${two(d.getDate())} - ${two(d.getHours())}:${
+      two(d.getMinutes())
+    }:${two(d.getSeconds())}`
+    stampSecond = second
+  }
+  return stamp
+}
+
+/** One access-log line (with its newline). */
+export const line = (
+  epochMillis: number,
+  status: number,
+  latencyNanos: number,
+  clientIp: string,
+  method: string,
+  path: string
+): string =>
+  `[GIN] ${timestamp(epochMillis)} | ${String(status).padStart(3)} | ${goDuration(latencyNanos).padStart(13)} | ${
+    clientIp.padStart(15)
+  } | ${method.padEnd(7)}  ${goQuote(path)}\n`
+
+/** Where lines go; `process.stdout` by default. */
+export interface Sink {
+  readonly write: (chunk: string) => unknown
+}
+
+let pending: Array<string> = []
+let scheduled = false
+let sink: Sink = process.stdout
+
+const flush = (): void => {
+  scheduled = false
+  const lines = pending
+  pending = []
+  if (lines.length > 0) sink.write(lines.join(""))
+}
+
+/** Queues a line; the queue is written once per turn of the event loop. */
+export const write = (text: string): void => {
+  pending.push(text)
+  if (!scheduled) {
+    scheduled = true
+    setImmediate(flush)
+  }
+}
+
+/** Sends the access log elsewhere (tests, embedding applications); returns the previous sink. */
+export const setSink = (next: Sink): Sink => {
+  flush()
+  const previous = sink
+  sink = next
+  return previous
+}
