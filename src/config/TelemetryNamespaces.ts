@@ -21,12 +21,12 @@ export const StaticAttribute = Schema.Struct({
 
 const attributes = (description: string) => Fields.optional(Schema.Array(StaticAttribute), description)
 
-/** An OTLP exporter (OTLP/HTTP; `use_http: false` is KrakenD's gRPC, see docs). */
+/** An OTLP exporter (gRPC by default as KrakenD; OTLP/HTTP with `use_http`). */
 export const OtlpExporter = Schema.Struct({
   name: Schema.String.annotate({ description: "Unique exporter name (referenced by endpoint exporters_override)" }),
   host: Schema.String.annotate({ description: "Collector host, with http:// or https:// (no scheme: http)" }),
   port: Fields.withDefault(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 65535 })), 4317, "Collector port (4318 for OTLP/HTTP)"),
-  use_http: Fields.flag("OTLP/HTTP (Sluice always exports OTLP/HTTP; false is KrakenD's gRPC, warned about)"),
+  use_http: Fields.flag("OTLP/HTTP (default false: OTLP over gRPC)"),
   disable_metrics: Fields.flag("Do not push metrics to this exporter"),
   disable_traces: Fields.flag("Do not send traces to this exporter"),
   custom_metric_reporting_period: Fields.withDefault(Fields.Count, 0, "Metric push period in seconds for this exporter (0: metric_reporting_period)")

@@ -55,7 +55,7 @@ export interface BackendSettings {
   readonly traceAttributes: Attributes
 }
 
-/** An OTLP/HTTP destination. */
+/** An OTLP destination. */
 export interface OtlpTarget {
   readonly name: string
   /** `http(s)://host:port` (no scheme in the config: http). */
@@ -64,7 +64,7 @@ export interface OtlpTarget {
   readonly metrics: boolean
   /** Metric push period in milliseconds. */
   readonly metricPeriod: number
-  /** KrakenD's gRPC (`use_http: false`), exported over HTTP here. */
+  /** OTLP over gRPC (`use_http: false`, KrakenD's default), else OTLP/HTTP. */
   readonly grpc: boolean
 }
 

@@ -29,6 +29,7 @@ import * as OtlpTracer from "effect/observability/OtlpTracer"
 import { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as ClusterScrape from "./ClusterScrape.ts"
+import * as GrpcExport from "./GrpcExport.ts"
 import * as Instruments from "./Instruments.ts"
 import * as Prometheus from "./Prometheus.ts"
 import type { Runtime } from "./ServerLayer.ts"
@@ -44,13 +45,27 @@ const EXPORT_TIMEOUT = Duration.seconds(10)
 const MAX_IN_FLIGHT = 2
 
 /**
- * The HTTP client of the OTLP exporters: each export goes to every `bases` URL (same path), at
- * most `MAX_IN_FLIGHT` at once and each within `EXPORT_TIMEOUT`; a busy client drops the export.
- * An export succeeds when one collector took it (a dead collector next to a healthy one is not
- * retried into duplicates at the healthy one).
+ * The HTTP client of the OTLP exporters: each export goes to every target (same path; a gRPC
+ * target gets it as a unary call, `GrpcExport`), at most `MAX_IN_FLIGHT` at once and each within
+ * `EXPORT_TIMEOUT`; a busy client drops the export. An export succeeds when one collector took it
+ * (a dead collector next to a healthy one is not retried into duplicates at the healthy one).
  */
-const exportClient = (bases: ReadonlyArray<string>, dropped: Instruments.Recorder): Effect.Effect<HttpClient.HttpClient> =>
-  Effect.map(Effect.provide(Effect.service(HttpClient.HttpClient), FetchHttpClient.layer), (base) => {
+const exportClient = (
+  targets: ReadonlyArray<Settings.OtlpTarget>,
+  dropped: Instruments.Recorder
+): Effect.Effect<HttpClient.HttpClient, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const http = yield* Effect.provide(Effect.service(HttpClient.HttpClient), FetchHttpClient.layer)
+    const timedOut = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "export timed out" }) }))
+    const senders = yield* Effect.forEach(targets, (target) =>
+      target.grpc
+        ? GrpcExport.client(target.url).pipe(Effect.map((send) => (request: HttpClientRequest.HttpClientRequest, path: string) =>
+          send(request, path, Duration.toMillis(EXPORT_TIMEOUT))
+        ))
+        : Effect.succeed((request: HttpClientRequest.HttpClientRequest, path: string) =>
+          http.execute(HttpClientRequest.setUrl(request, `${target.url}${path}`))
+        ))
     let inFlight = 0
     return HttpClient.make((request, url) => {
       if (inFlight >= MAX_IN_FLIGHT) {
@@ -62,14 +77,8 @@ const exportClient = (bases: ReadonlyArray<string>, dropped: Instruments.Recorde
         )
       }
       inFlight++
-      const sends = bases.map((b) =>
-        base.execute(HttpClientRequest.setUrl(request, `${b}${url.pathname}`)).pipe(
-          Effect.timeoutOrElse({
-            duration: EXPORT_TIMEOUT,
-            orElse: () =>
-              Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "export timed out" }) }))
-          })
-        )
+      const sends = senders.map((send) =>
+        send(request, url.pathname).pipe(Effect.timeoutOrElse({ duration: EXPORT_TIMEOUT, orElse: () => timedOut(request) }))
       )
       const any = sends.length === 1
         ? sends[0]!
@@ -95,20 +104,21 @@ export const make = (config: GatewayConfig): Effect.Effect<Runtime | undefined, 
         ...(settings.deployEnv === undefined ? {} : { "deployment.environment": settings.deployEnv })
       }
     }
-    for (const target of settings.otlp.filter((t) => t.grpc)) {
-      yield* Effect.logWarning(
-        `telemetry/opentelemetry exporter ${target.name}: OTLP over gRPC (use_http false) is not implemented; exporting OTLP/HTTP to ${target.url} — point it at the collector's OTLP/HTTP port (4318)`
-      )
-    }
     const dropped = Instruments.counter("otlp.exporter.dropped_batches", "OTLP exports dropped because the collector was busy")
-    const services = (bases: ReadonlyArray<string>) =>
-      Effect.map(exportClient(bases, dropped), (client) =>
-        Layer.mergeAll(OtlpSerialization.layerJson, Layer.succeed(HttpClient.HttpClient, client), OtlpExporter.layerFlusher))
+    // OTLP/JSON is cheaper to encode here; gRPC carries protobuf (an OTLP/HTTP collector next to a
+    // gRPC one takes protobuf too)
+    const services = (targets: ReadonlyArray<Settings.OtlpTarget>) =>
+      Effect.map(exportClient(targets, dropped), (client) =>
+        Layer.mergeAll(
+          targets.some((t) => t.grpc) ? OtlpSerialization.layerProtobuf : OtlpSerialization.layerJson,
+          Layer.succeed(HttpClient.HttpClient, client),
+          OtlpExporter.layerFlusher
+        ))
 
     let tracer: Tracer.Tracer | undefined
     const traceTargets = settings.otlp.filter((t) => t.traces)
     if (traceTargets.length > 0) {
-      const layer = yield* services(traceTargets.map((t) => t.url))
+      const layer = yield* services(traceTargets)
       tracer = yield* Effect.provide(
         OtlpTracer.make({
           url: `${traceTargets[0]!.url}/v1/traces`,
@@ -122,7 +132,7 @@ export const make = (config: GatewayConfig): Effect.Effect<Runtime | undefined, 
     }
     const metricTargets = instruments === undefined ? [] : settings.otlp.filter((t) => t.metrics)
     if (metricTargets.length > 0) {
-      const layer = yield* services(metricTargets.map((t) => t.url))
+      const layer = yield* services(metricTargets)
       yield* Effect.provide(
         OtlpMetrics.make({
           url: `${metricTargets[0]!.url}/v1/metrics`,

@@ -57,6 +57,36 @@ export interface Collector {
   readonly close: () => Promise<void>
 }
 
+/** Adds an OTLP/JSON-mapped trace export (hex ids, numeric kinds) to the collector. */
+export const ingestTraces = (collector: Collector, decoded: Record<string, unknown>): void => {
+  const id = (value: unknown) => String(value ?? "")
+  for (const rs of (decoded["resourceSpans"] ?? []) as Array<Record<string, unknown>>) {
+    collector.resources.push(attributesOf((rs["resource"] as { attributes?: unknown } | undefined)?.attributes))
+    for (const ss of (rs["scopeSpans"] ?? []) as Array<Record<string, unknown>>) {
+      for (const s of (ss["spans"] ?? []) as Array<Record<string, unknown>>) {
+        collector.spans.push({
+          name: s["name"] as string,
+          kind: kinds[s["kind"] as number] ?? String(s["kind"]),
+          traceId: id(s["traceId"]),
+          spanId: id(s["spanId"]),
+          parentSpanId: id(s["parentSpanId"]),
+          attributes: attributesOf(s["attributes"])
+        })
+      }
+    }
+  }
+}
+
+/** Adds an OTLP/JSON-mapped metrics export to the collector. */
+export const ingestMetrics = (collector: Collector, decoded: Record<string, unknown>): void => {
+  collector.metrics.push(decoded)
+  for (const rm of (decoded["resourceMetrics"] ?? []) as Array<Record<string, unknown>>) {
+    for (const sm of (rm["scopeMetrics"] ?? []) as Array<Record<string, unknown>>) {
+      for (const m of (sm["metrics"] ?? []) as Array<Record<string, unknown>>) collector.metricNames.add(m["name"] as string)
+    }
+  }
+}
+
 export const start = async (): Promise<Collector> => {
   const hanging: Array<() => void> = []
   const collector = {
@@ -84,33 +114,8 @@ export const start = async (): Promise<Collector> => {
         res.writeHead(415).end()
         return
       }
-      const id = (value: unknown) => String(value ?? "")
-      if (req.url === "/v1/traces") {
-        const decoded = JSON.parse(body.toString()) as Record<string, unknown>
-        for (const rs of (decoded["resourceSpans"] ?? []) as Array<Record<string, unknown>>) {
-          collector.resources.push(attributesOf((rs["resource"] as { attributes?: unknown } | undefined)?.attributes))
-          for (const ss of (rs["scopeSpans"] ?? []) as Array<Record<string, unknown>>) {
-            for (const s of (ss["spans"] ?? []) as Array<Record<string, unknown>>) {
-              collector.spans.push({
-                name: s["name"] as string,
-                kind: kinds[s["kind"] as number] ?? String(s["kind"]),
-                traceId: id(s["traceId"]),
-                spanId: id(s["spanId"]),
-                parentSpanId: id(s["parentSpanId"]),
-                attributes: attributesOf(s["attributes"])
-              })
-            }
-          }
-        }
-      } else if (req.url === "/v1/metrics") {
-        const decoded = JSON.parse(body.toString()) as Record<string, unknown>
-        collector.metrics.push(decoded)
-        for (const rm of (decoded["resourceMetrics"] ?? []) as Array<Record<string, unknown>>) {
-          for (const sm of (rm["scopeMetrics"] ?? []) as Array<Record<string, unknown>>) {
-            for (const m of (sm["metrics"] ?? []) as Array<Record<string, unknown>>) collector.metricNames.add(m["name"] as string)
-          }
-        }
-      }
+      if (req.url === "/v1/traces") ingestTraces(collector, JSON.parse(body.toString()) as Record<string, unknown>)
+      else if (req.url === "/v1/metrics") ingestMetrics(collector, JSON.parse(body.toString()) as Record<string, unknown>)
       res.writeHead(200, { "content-type": "application/json" }).end("{}")
     })
   })
