@@ -53,10 +53,17 @@ const spawnUntil = (cpu: number | undefined, cmd: string, args: ReadonlyArray<st
     const proc = spawn(c, argv, { cwd: root, env: { ...process.env, ...env } })
     children.push(proc)
     let out = ""
+    let started = false
+    // once ready, output (an access log under load) is drained and dropped, not kept and searched
     const onData = (d: Buffer) => {
+      if (started) return
       out += d.toString()
       const m = ready.exec(out)
-      if (m !== null) resolve({ proc, port: Number(m[1]) })
+      if (m !== null) {
+        started = true
+        out = ""
+        resolve({ proc, port: Number(m[1]) })
+      }
     }
     proc.stdout?.on("data", onData)
     proc.stderr?.on("data", onData)
@@ -216,11 +223,18 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!
 }
 
+/**
+ * raw node and fastify write no access log, so Sluice's comparisons run without KrakenD's (on by
+ * default); the `access` scenario measures what it costs.
+ */
+const quiet = { router: { disable_access_log: true } }
+
 const sluiceConfig = (backend: string) => ({
   version: 3,
   listen_ip: "127.0.0.1",
   timeout: "2s",
   host: [backend],
+  extra_config: quiet,
   endpoints: [
     { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] },
     {
@@ -257,7 +271,7 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
     listen_ip: "127.0.0.1",
     timeout: "2s",
     host: [backend],
-    extra_config: variant === "plugins" ? { "plugin/http-server": { name: ["request-id"], "request-id": {} } } : {},
+    extra_config: variant === "plugins" ? { ...quiet, "plugin/http-server": { name: ["request-id"], "request-id": {} } } : quiet,
     endpoints: variant === "plugins"
       ? [{ ...route, extra_config: rewrite }]
       : variant === "unused"
@@ -280,6 +294,7 @@ const sluiceJwtConfig = (backend: string, jwks: string) => ({
   listen_ip: "127.0.0.1",
   timeout: "2s",
   host: [backend],
+  extra_config: quiet,
   endpoints: [{
     endpoint: "/proxy/{id}",
     backend: [{ url_pattern: "/a/{id}" }],
@@ -392,6 +407,10 @@ const main = async () => {
   const tlsFile = join(dir, "sluice-tls.json")
   writeFileSync(tlsFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), tls: { keys: [{ public_key: pair.cert, private_key: pair.key }] } }))
   const tls = await node(1, "src/cli/main.ts", ["run", "-c", tlsFile, "-p", "0", "--workers", "1"])
+  // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
+  const accessFile = join(dir, "sluice-access.json")
+  writeFileSync(accessFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), extra_config: {} }))
+  const access = await node(1, "src/cli/main.ts", ["run", "-c", accessFile, "-p", "0", "--workers", "1"])
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
@@ -432,7 +451,9 @@ const main = async () => {
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice+otel", port: otel.port, pids: pidsOf(otel.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice+otel 10%", port: otelTenth.port, pids: pidsOf(otelTenth.proc), paths: { otel: "/proxy/7" } },
-    { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } }
+    { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } },
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { access: "/proxy/7" } },
+    { name: "sluice+access log", port: access.port, pids: pidsOf(access.proc), paths: { access: "/proxy/7" } }
   ]
   const scenarios = [
     { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
@@ -443,7 +464,8 @@ const main = async () => {
     { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit and bot detector", connections: 50 },
     { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 },
     { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 },
-    { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 }
+    { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 },
+    { key: "access", name: "1-backend proxy without / with KrakenD's access log (gin's line per request on stdout, a pipe)", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))
 
   const results: Record<string, Record<string, Array<Sample>>> = {}
