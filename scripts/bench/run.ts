@@ -288,6 +288,43 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
   }
 }
 
+/** A ~1 KiB order and a schema checking it (required, types, pattern, enum, nested items). */
+const orderSchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  type: "object",
+  required: ["id", "customer", "items"],
+  additionalProperties: false,
+  properties: {
+    id: { type: "string", pattern: "^ord-[0-9]+$" },
+    customer: { type: "object", required: ["email", "tier"], properties: { email: { type: "string", format: "email" }, tier: { enum: ["free", "pro", "enterprise"] } } },
+    items: {
+      type: "array",
+      minItems: 1,
+      items: { type: "object", required: ["sku", "qty", "price"], properties: { sku: { type: "string" }, qty: { type: "integer", minimum: 1 }, price: { type: "number" } } }
+    }
+  }
+}
+const orderBody = JSON.stringify({
+  id: "ord-1234",
+  customer: { email: "buyer@example.com", tier: "pro" },
+  items: Array.from({ length: 16 }, (_, i) => ({ sku: `sku-${1000 + i}-blue-large`, qty: 1 + (i % 3), price: 19.99 + i }))
+})
+
+/** The 1-backend route taking a POSTed order, with or without its JSON Schema (the backend is read with GET). */
+const sluiceValidationConfig = (backend: string, validate: boolean) => ({
+  version: 3,
+  listen_ip: "127.0.0.1",
+  timeout: "2s",
+  host: [backend],
+  extra_config: quiet,
+  endpoints: [{
+    endpoint: "/orders/{id}",
+    method: "POST",
+    ...(validate ? { extra_config: { "validation/json-schema": orderSchema } } : {}),
+    backend: [{ url_pattern: "/a/{id}", method: "GET" }]
+  }]
+})
+
 /** The 1-backend route behind an RS256 validator reading a local JWK set. */
 const sluiceJwtConfig = (backend: string, jwks: string) => ({
   version: 3,
@@ -407,6 +444,16 @@ const main = async () => {
   const tlsFile = join(dir, "sluice-tls.json")
   writeFileSync(tlsFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), tls: { keys: [{ public_key: pair.cert, private_key: pair.key }] } }))
   const tls = await node(1, "src/cli/main.ts", ["run", "-c", tlsFile, "-p", "0", "--workers", "1"])
+  // the json-schema scenario: the same POST route without and with the schema
+  const postScript = join(dir, "order.lua")
+  writeFileSync(postScript, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(orderBody)}\n`)
+  const validationGateway = async (validate: boolean) => {
+    const file = join(dir, `sluice-validation-${validate}.json`)
+    writeFileSync(file, JSON.stringify(sluiceValidationConfig(backend, validate)))
+    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+  }
+  const unvalidated = await validationGateway(false)
+  const validated = await validationGateway(true)
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
   const accessFile = join(dir, "sluice-access.json")
   writeFileSync(accessFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), extra_config: {} }))
@@ -452,6 +499,8 @@ const main = async () => {
     { name: "sluice+otel", port: otel.port, pids: pidsOf(otel.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice+otel 10%", port: otelTenth.port, pids: pidsOf(otelTenth.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } },
+    { name: "sluice", port: unvalidated.port, pids: pidsOf(unvalidated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
+    { name: "sluice+schema", port: validated.port, pids: pidsOf(validated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { access: "/proxy/7" } },
     { name: "sluice+access log", port: access.port, pids: pidsOf(access.proc), paths: { access: "/proxy/7" } }
   ]
@@ -465,6 +514,7 @@ const main = async () => {
     { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 },
     { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 },
     { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 },
+    { key: "schema", name: `1-backend POST of a ${orderBody.length}-byte JSON order without / with its JSON Schema (validation/json-schema)`, connections: 50 },
     { key: "access", name: "1-backend proxy without / with KrakenD's access log (gin's line per request on stdout, a pipe)", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))
 

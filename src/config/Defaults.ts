@@ -14,6 +14,7 @@ import type * as Model from "./Model.ts"
 import * as PluginNamespace from "./PluginNamespace.ts"
 import * as Rules from "./Rules.ts"
 import type * as ServiceSchema from "./ServiceSchema.ts"
+import * as JsonSchema from "../scripting/JsonSchema.ts"
 import * as Shape from "./Shape.ts"
 
 /** What endpoints inherit from the service. */
@@ -181,6 +182,22 @@ const proxyOptions = (
 }
 
 /**
+ * An endpoint's `validation/json-schema`: kept when it compiles; one that does not (a remote
+ * `$ref` included) stops the start with its path as written (KrakenD would serve it unvalidated).
+ */
+const jsonSchema = (
+  schema: Readonly<Record<string, unknown>> | undefined,
+  path: string,
+  findings: Shape.Findings
+): { readonly "validation/json-schema"?: Readonly<Record<string, unknown>> } => {
+  if (schema === undefined) return {}
+  const issue = JsonSchema.compileIssue(schema)
+  if (issue === undefined) return { "validation/json-schema": schema }
+  findings.issues.push({ path: Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "validation/json-schema")), message: issue })
+  return {}
+}
+
+/**
  * The endpoint with the service defaults applied, and its backends with the endpoint's. Returns
  * `undefined` when it has no backend (`Rules.backendCount` reports it).
  */
@@ -219,6 +236,7 @@ export const endpoint = (
         }
       }),
       ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
+      ...jsonSchema(raw.extra_config["validation/json-schema"], path, findings),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }
   }

@@ -212,6 +212,8 @@ export interface EndpointExtraConfig {
   readonly "auth/api-keys"?: typeof AuthNamespaces.EndpointApiKeys.Type | undefined
   /** Replaces `layers.proxy` / `layers.backend` of `telemetry/opentelemetry` for this endpoint. */
   readonly "telemetry/opentelemetry"?: typeof TelemetryNamespaces.EndpointOpenTelemetry.Type | undefined
+  /** The JSON Schema the request body must match (`src/scripting/JsonSchema.ts`): 400 otherwise. */
+  readonly "validation/json-schema"?: Readonly<Record<string, unknown>> | undefined
 }
 
 /**

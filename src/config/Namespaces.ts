@@ -268,7 +268,13 @@ export const EndpointExtraConfig = Schema.Struct({
   "auth/signer": Schema.optionalKey(AuthNamespaces.Signer),
   "auth/api-keys": Schema.optionalKey(AuthNamespaces.EndpointApiKeys),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
-  "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.EndpointOpenTelemetry)
+  "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.EndpointOpenTelemetry),
+  "validation/json-schema": Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.Unknown).annotate({
+      identifier: "JsonSchemaValidation",
+      description: "A JSON Schema (draft-04 to 2020-12, by $schema; 2020-12 without) the request body must match: 400 otherwise"
+    })
+  )
 }).annotate({ identifier: "EndpointExtraConfig", description: "Endpoint namespaces" })
 
 /**

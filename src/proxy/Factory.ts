@@ -8,7 +8,7 @@
  * → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
  * `plugin/http-client`) → status handling → decoder → formatter.
  *
- * Endpoint stack: signer → [telemetry proxy span] → static → endpoint modifiers → endpoint
+ * Endpoint stack: signer → JSON Schema validation → [telemetry proxy span] → static → endpoint modifiers → endpoint
  * flatmap → 1 backend: its stack; N > 1: the parallel or sequential merge of the stacks. Shadow
  * backends are split off and called on the side. Telemetry stages exist only when
  * `telemetry/opentelemetry` asks for them.
@@ -25,6 +25,7 @@ import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Mod
 import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
 import * as Martian from "../martian/Stage.ts"
+import * as JsonSchema from "../scripting/JsonSchema.ts"
 import * as Concurrent from "./Concurrent.ts"
 import * as Deadline from "./Deadline.ts"
 import * as Executor from "./Executor.ts"
@@ -111,8 +112,14 @@ export const makeEndpointProxy = (
   const shadowed = shadow === undefined
     ? pipe
     : Effect.zipWith(pipe, makeMainProxy(shadow.endpoint, service), (p, s) => Shadow.make(s, shadow.timeout)(p))
-  // `auth/signer`, outermost: it signs what the whole endpoint answers
-  return Effect.zipWith(shadowed, Signer.make(endpoint), (proxy, signer) => signer === undefined ? proxy : signer(proxy))
+  // `validation/json-schema` around shadow and static (KrakenD CE's proxy factory); `auth/signer`,
+  // outermost: it signs what the whole endpoint answers
+  return Effect.all([shadowed, JsonSchema.make(endpoint), Signer.make(endpoint)]).pipe(
+    Effect.map(([proxy, validation, signer]) => {
+      const validated = validation === undefined ? proxy : validation(proxy)
+      return signer === undefined ? validated : signer(validated)
+    })
+  )
 }
 
 const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport> =>
