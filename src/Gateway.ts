@@ -78,7 +78,6 @@ export const makeApp = (
             proxies,
             stages,
             debug: options.debug ?? false,
-            accessLog: options.accessLog,
             draining: readiness.draining,
             telemetry: telemetry !== undefined
           })

@@ -452,6 +452,14 @@ const main = async () => {
     writeFileSync(file, JSON.stringify(sluiceValidationConfig(backend, validate)))
     return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
   }
+  // the cel scenario: the plain route alone and with one CEL rule on its params
+  const celFile = join(dir, "sluice-cel.json")
+  const celRoute = sluiceRouteConfig(backend, "plain")
+  writeFileSync(celFile, JSON.stringify({
+    ...celRoute,
+    endpoints: [{ ...celRoute.endpoints[0], extra_config: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } }]
+  }))
+  const celGateway = await node(1, "src/cli/main.ts", ["run", "-c", celFile, "-p", "0", "--workers", "1"])
   const unvalidated = await validationGateway(false)
   const validated = await validationGateway(true)
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
@@ -499,6 +507,8 @@ const main = async () => {
     { name: "sluice+otel", port: otel.port, pids: pidsOf(otel.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice+otel 10%", port: otelTenth.port, pids: pidsOf(otelTenth.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } },
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { cel: "/proxy/7" } },
+    { name: "sluice+cel", port: celGateway.port, pids: pidsOf(celGateway.proc), paths: { cel: "/proxy/7" } },
     { name: "sluice", port: unvalidated.port, pids: pidsOf(unvalidated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
     { name: "sluice+schema", port: validated.port, pids: pidsOf(validated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { access: "/proxy/7" } },
@@ -514,6 +524,7 @@ const main = async () => {
     { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 },
     { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 },
     { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 },
+    { key: "cel", name: "1-backend proxy alone / with one CEL rule on its params (validation/cel)", connections: 50 },
     { key: "schema", name: `1-backend POST of a ${orderBody.length}-byte JSON order without / with its JSON Schema (validation/json-schema)`, connections: 50 },
     { key: "access", name: "1-backend proxy without / with KrakenD's access log (gin's line per request on stdout, a pipe)", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))

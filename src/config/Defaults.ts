@@ -14,6 +14,7 @@ import type * as Model from "./Model.ts"
 import * as PluginNamespace from "./PluginNamespace.ts"
 import * as Rules from "./Rules.ts"
 import type * as ServiceSchema from "./ServiceSchema.ts"
+import * as Cel from "../scripting/Cel.ts"
 import * as JsonSchema from "../scripting/JsonSchema.ts"
 import * as Shape from "./Shape.ts"
 
@@ -130,7 +131,8 @@ const backend = (
         "backend/http/client": { ...raw.extra_config["backend/http/client"], path: clientPath }
       }),
       ...martian(raw.extra_config["modifier/martian"], path, findings),
-      ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] })
+      ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
+      ...cel(raw.extra_config["validation/cel"], path, findings)
     }
   }
 }
@@ -179,6 +181,18 @@ const proxyOptions = (
     flatmap_filter: raw.flatmap_filter,
     combiner
   }
+}
+
+/** A `validation/cel` list, kept when every expression compiles (else issues at their paths as written). */
+const cel = (
+  checks: ReadonlyArray<{ readonly check_expr: string }> | undefined,
+  path: string,
+  findings: Shape.Findings
+): { readonly "validation/cel"?: ReadonlyArray<{ readonly check_expr: string }> } => {
+  if (checks === undefined) return {}
+  const found = Cel.issues(checks, Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "validation/cel")))
+  findings.issues.push(...found)
+  return found.length === 0 ? { "validation/cel": checks } : {}
 }
 
 /**
@@ -236,6 +250,7 @@ export const endpoint = (
         }
       }),
       ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
+      ...cel(raw.extra_config["validation/cel"], path, findings),
       ...jsonSchema(raw.extra_config["validation/json-schema"], path, findings),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }

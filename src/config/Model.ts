@@ -212,6 +212,8 @@ export interface EndpointExtraConfig {
   readonly "auth/api-keys"?: typeof AuthNamespaces.EndpointApiKeys.Type | undefined
   /** Replaces `layers.proxy` / `layers.backend` of `telemetry/opentelemetry` for this endpoint. */
   readonly "telemetry/opentelemetry"?: typeof TelemetryNamespaces.EndpointOpenTelemetry.Type | undefined
+  /** CEL checks of this endpoint (`src/scripting/Cel.ts`): the first false one aborts with 500. */
+  readonly "validation/cel"?: ReadonlyArray<{ readonly check_expr: string }> | undefined
   /** The JSON Schema the request body must match (`src/scripting/JsonSchema.ts`): 400 otherwise. */
   readonly "validation/json-schema"?: Readonly<Record<string, unknown>> | undefined
 }
@@ -478,6 +480,8 @@ export interface BackendExtraConfig {
   readonly "modifier/martian"?: MartianTree.Node | undefined
   /** Replaces `layers.backend` of `telemetry/opentelemetry` for this backend. */
   readonly "telemetry/opentelemetry"?: typeof TelemetryNamespaces.BackendOpenTelemetry.Type | undefined
+  /** CEL checks of this backend (`src/scripting/Cel.ts`): a false one fails this backend. */
+  readonly "validation/cel"?: ReadonlyArray<{ readonly check_expr: string }> | undefined
 }
 
 /**

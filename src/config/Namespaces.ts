@@ -269,6 +269,7 @@ export const EndpointExtraConfig = Schema.Struct({
   "auth/api-keys": Schema.optionalKey(AuthNamespaces.EndpointApiKeys),
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
   "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.EndpointOpenTelemetry),
+  "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks)),
   "validation/json-schema": Schema.optionalKey(
     Schema.Record(Schema.String, Schema.Unknown).annotate({
       identifier: "JsonSchemaValidation",
@@ -297,8 +298,16 @@ export const BackendExtraConfig = Schema.Struct({
   "plugin/http-client": Schema.optionalKey(PluginNamespace.One.annotate({ identifier: "PluginHttpClient" })),
   "backend/http/client": Schema.optionalKey(TlsSchema.BackendHttpClient),
   "modifier/martian": Schema.optionalKey(Martian),
-  "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.BackendOpenTelemetry)
+  "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.BackendOpenTelemetry),
+  "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks))
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
+
+/** `validation/cel`: KrakenD's list of `check_expr` (endpoint and backend level). */
+export const CelChecks = Schema.Array(
+  Schema.Struct({
+    check_expr: Schema.String.annotate({ description: "A CEL expression that must be true (req_* before the call, resp_* after it)" })
+  })
+).check(Schema.isMinLength(1)).annotate({ identifier: "CelChecks", description: "CEL checks: the first false one aborts the request (500) or fails the backend" })
 
 /** Keys of implemented namespaces that are accepted but ignored, by identifier (for the JSON Schema). */
 export const unimplementedKeys: Readonly<Record<string, ReadonlyArray<string>>> = {

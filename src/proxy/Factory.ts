@@ -5,10 +5,10 @@
  *
  * Backend stack, outer → inner: [telemetry backend stage] → deadline → query filter → request
  * builder → concurrent calls → host selection → header filter → backend modifiers → [QoS: later]
- * → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
+ * → CEL checks → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
  * `plugin/http-client`) → status handling → decoder → formatter.
  *
- * Endpoint stack: signer → JSON Schema validation → [telemetry proxy span] → static → endpoint modifiers → endpoint
+ * Endpoint stack: signer → CEL checks → JSON Schema validation → [telemetry proxy span] → static → endpoint modifiers → endpoint
  * flatmap → 1 backend: its stack; N > 1: the parallel or sequential merge of the stacks. Shadow
  * backends are split off and called on the side. Telemetry stages exist only when
  * `telemetry/opentelemetry` asks for them.
@@ -25,6 +25,7 @@ import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Mod
 import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
 import * as Martian from "../martian/Stage.ts"
+import * as Cel from "../scripting/Cel.ts"
 import * as JsonSchema from "../scripting/JsonSchema.ts"
 import * as Concurrent from "./Concurrent.ts"
 import * as Deadline from "./Deadline.ts"
@@ -92,8 +93,9 @@ export const makeBackendProxy = (
         Concurrent.make(backend),
         HostSelection.make(backend, discovered), // `sd: "dns"`: the current SRV hosts
         HeaderFilter.make(backend, [...Validator.propagatedHeaders(endpoint), ...ApiKeys.propagatedHeaders(service, endpoint)]),
-        plugins.backend(backend) // backend `plugin/req-resp-modifier`
+        plugins.backend(backend), // backend `plugin/req-resp-modifier`
         // circuit breaker and rate limit go here
+        ...PipeLayers.present(Cel.make(backend.extra_config["validation/cel"])) // backend `validation/cel`, on the formatted answer
       ],
       httpProxy(executor, backend, service)
     )
@@ -117,7 +119,9 @@ export const makeEndpointProxy = (
   return Effect.all([shadowed, JsonSchema.make(endpoint), Signer.make(endpoint)]).pipe(
     Effect.map(([proxy, validation, signer]) => {
       const validated = validation === undefined ? proxy : validation(proxy)
-      return signer === undefined ? validated : signer(validated)
+      // `validation/cel` around the JSON Schema: its request checks run first, its response checks last
+      const checked = Cel.make(endpoint.extra_config["validation/cel"])?.(validated) ?? validated
+      return signer === undefined ? checked : signer(checked)
     })
   )
 }

@@ -15,7 +15,13 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type { GatewayConfig } from "../config/Model.ts"
 import { credentialLike } from "../server/Logging.ts"
+import * as Logging from "../server/Logging.ts"
+import * as ClientIp from "./ClientIp.ts"
+import type { HttpApp } from "./Router.ts"
 
 /** Go's `time.Duration.String()` of a duration in nanoseconds (gin truncates past a minute). */
 export const goDuration = (nanos: number): string => {
@@ -47,11 +53,21 @@ const fraction = (value: number, unit: number): string => {
  * `password`, …) replaced by `REDACTED` (RELIABILITY.md G7; KrakenD logs them as sent).
  */
 export const redactQuery = (query: string): string => {
-  if (!credentialLike.test(query)) return query
+  if (query.length <= 1) return "" // gin writes `/foo` for `/foo?`
+  if (!credentialLike.test(query) && !query.includes("%")) return query
   return "?" + query.slice(1).split("&").map((pair) => {
     const eq = pair.indexOf("=")
-    return eq !== -1 && credentialLike.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair
+    return eq !== -1 && credentialLike.test(decodedKey(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=REDACTED` : pair
   }).join("&")
+}
+
+/** A query key as the backend reads it (`%74oken` is `token`). */
+const decodedKey = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw.replaceAll("+", " "))
+  } catch {
+    return raw
+  }
 }
 
 /** Go's `URL.Path`: the request path percent-decoded (the raw one when it does not decode). */
@@ -83,6 +99,10 @@ export const goQuote = (value: string): string => {
     else if (c === 0x0a) out += "\\n"
     else if (c === 0x0d) out += "\\r"
     else if (c === 0x09) out += "\\t"
+    else if (c === 0x07) out += "\\a"
+    else if (c === 0x08) out += "\\b"
+    else if (c === 0x0c) out += "\\f"
+    else if (c === 0x0b) out += "\\v"
     else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`
     else out += value[i]
   }
@@ -172,4 +192,40 @@ export const setSink = (next: Sink): Sink => {
   const previous = sink
   sink = next
   return previous
+}
+
+/**
+ * The access-log wrapper of `config` (the identity when `on` is false or `router.disable_access_log`):
+ * in the service chain where gin's logger sits, outside `security/http` and load shedding, so their
+ * answers are logged too. With the logstash format the line is a logstash record.
+ */
+export const stage = (config: GatewayConfig, on: boolean) => (app: HttpApp): HttpApp => {
+  const router = config.extra_config.router
+  if (!on || router.disable_access_log) return app
+  const skip = new Set(router.logger_skip_paths)
+  const clientIp = ClientIp.make(router)
+  const logging = config.extra_config["telemetry/logging"]
+  // with logstash logs, the access line is a logstash record too (KrakenD mixes in gin's text)
+  const emit = logging?.format === "logstash"
+    ? (text: string) => write(Logging.logstashLine(logging.prefix, text.slice(0, -1)))
+    : write
+  return Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
+    const start = performance.now()
+    return Effect.map(app, (response) => {
+      const url = request.url
+      const q = url.indexOf("?")
+      const path = decodedPath(q === -1 ? url : url.slice(0, q))
+      if (!skip.has(path)) {
+        emit(line(
+          Date.now(),
+          response.status,
+          (performance.now() - start) * 1e6,
+          clientIp(request),
+          request.method,
+          q === -1 ? path : path + redactQuery(url.slice(q))
+        ))
+      }
+      return response
+    })
+  })
 }

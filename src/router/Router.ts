@@ -16,11 +16,9 @@ import type { GatewayConfig } from "../config/Model.ts"
 import * as Render from "../encoding/Render.ts"
 import type { Proxy } from "../proxy/Proxy.ts"
 import * as BotDetector from "../security/BotDetector.ts"
-import * as Logging from "../server/Logging.ts"
 import * as Settings from "../telemetry/Settings.ts"
 import * as Tracing from "../telemetry/Tracing.ts"
 import * as Version from "../Version.ts"
-import * as AccessLog from "./AccessLog.ts"
 import * as ClientIp from "./ClientIp.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as EndpointStack from "./EndpointStack.ts"
@@ -44,8 +42,6 @@ export interface Options {
   readonly proxies: ReadonlyArray<Proxy>
   /** `-d`: enables `/__debug/*`. */
   readonly debug: boolean
-  /** KrakenD's access log on stdout (`AccessLog`), unless `router.disable_access_log`; default `debug`. */
-  readonly accessLog?: boolean | undefined
   /** Error → HTTP mapping; KrakenD's (`ErrorResponse.krakend`) by default. */
   readonly errorPolicy?: ErrorResponse.Policy | undefined
   /** `stages[i]`: the effectful endpoint stages of `config.endpoints[i]` (`EndpointStack.build`). */
@@ -249,32 +245,5 @@ export const make = (options: Options): HttpApp => {
     return notFound
   }
 
-  const app: HttpApp = Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), dispatch)
-  if (!(options.accessLog ?? options.debug) || router.disable_access_log) return app
-  const skip = new Set(router.logger_skip_paths)
-  const logging = options.config.extra_config["telemetry/logging"]
-  // with logstash logs, the access line is a logstash record too (KrakenD mixes in gin's text)
-  const write = logging?.format === "logstash"
-    ? (line: string) => AccessLog.write(Logging.logstashLine(logging.prefix, line.slice(0, -1)))
-    : AccessLog.write
-  return Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
-    const start = performance.now()
-    return Effect.map(dispatch(request), (response) => {
-      const url = request.url
-      const q = url.indexOf("?")
-      const path = AccessLog.decodedPath(q === -1 ? url : url.slice(0, q))
-      if (!skip.has(path)) {
-        const end = performance.now()
-        write(AccessLog.line(
-          performance.timeOrigin + end,
-          response.status,
-          (end - start) * 1e6,
-          clientIp(request),
-          request.method,
-          q === -1 ? path : path + AccessLog.redactQuery(url.slice(q))
-        ))
-      }
-      return response
-    })
-  })
+  return Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), dispatch)
 }

@@ -25,6 +25,7 @@ import { ConfigError } from "../config/ConfigError.ts"
 import type { EndpointConfig } from "../config/Model.ts"
 import type { Middleware } from "../proxy/Proxy.ts"
 import { ModifierError } from "../proxy/ProxyError.ts"
+import * as BotDetector from "../security/BotDetector.ts"
 
 type AjvClass = new(options: Record<string, unknown>) => Ajv
 
@@ -45,9 +46,30 @@ export const draftOf = (schema: unknown): "draft-04" | "draft-06" | "draft-07" |
   return "2020-12"
 }
 
+/**
+ * `pattern` as Go's RE2 runs it (santhosh v6 uses Go's regexp): on V8's linear-time engine, so a
+ * body cannot make a pattern backtrack for seconds (RELIABILITY.md C15); `(?i)` and the other
+ * leading Go flags work; a pattern that needs backtracking does not compile.
+ */
+const linearRegExp = Object.assign(
+  (pattern: string) => {
+    const compiled = BotDetector.compile(pattern)
+    if (typeof compiled === "string") throw new Error(compiled)
+    const { lower, regexp } = compiled
+    return lower ? { test: (input: string) => regexp.test(input.toLowerCase()) } : regexp
+  },
+  { code: "linearRegExp" }
+)
+
 const instance = (draft: ReturnType<typeof draftOf>): Ajv => {
   // santhosh v6: unknown keywords allowed, every failure listed, formats asserted before 2019-09 only
-  const options = { strict: false, allErrors: true, validateFormats: draft !== "2019-09" && draft !== "2020-12", logger: false as const }
+  const options = {
+    strict: false,
+    allErrors: true,
+    validateFormats: draft !== "2019-09" && draft !== "2020-12",
+    logger: false as const,
+    code: { regExp: linearRegExp }
+  }
   switch (draft) {
     case "draft-04":
       return addFormats(new AjvDraft04(options))
@@ -215,6 +237,13 @@ export const make = (endpoint: EndpointConfig): Effect.Effect<Middleware | undef
     } catch (error) {
       return refuse(parseErrorText(error))
     }
-    return validate(data) ? next(req) : refuse(errorText(validate.errors ?? [], data))
+    let valid: boolean
+    try {
+      valid = validate(data) as boolean
+    } catch {
+      // a body nested deeper than the stack (a recursive schema): refused, not a 500
+      return refuse("jsonschema validation failed: the body is nested too deeply")
+    }
+    return valid ? next(req) : refuse(errorText(validate.errors ?? [], data))
   })
 }

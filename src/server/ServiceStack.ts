@@ -2,7 +2,7 @@
  * The service chain: the ONLY place where the order of the service-level wrappers is written
  * (KrakenD CE `router_engine.go`, AUTH-TLS.md §0.1). Outer → inner:
  *
- *   [TLS listener: `Server.ts`] → [telemetry global layer] → CORS → handler plugins → security/http → load shedding
+ *   [TLS listener: `Server.ts`] → [telemetry global layer] → CORS → handler plugins → access log → security/http → load shedding
  *   (`sluice/server.max_concurrent_requests`) → [service Lua: later] → router (service bot
  *   detector, then the endpoints' own chains, `EndpointStack.ts`)
  *
@@ -17,6 +17,7 @@ import type * as Scope from "effect/Scope"
 import type { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as PluginInstall from "../plugin/Install.ts"
+import * as AccessLog from "../router/AccessLog.ts"
 import type { HttpApp } from "../router/Router.ts"
 import * as Cors from "../security/Cors.ts"
 import * as HttpSecure from "../security/HttpSecure.ts"
@@ -27,11 +28,15 @@ import * as LoadShed from "./LoadShed.ts"
 /** Wraps the router (built by `router`) in the service chain of `config`. */
 export const make = <E, R>(
   config: GatewayConfig,
-  options: PluginInstall.Options,
+  options: PluginInstall.Options & { readonly accessLog?: boolean | undefined; readonly debug?: boolean | undefined },
   router: Effect.Effect<HttpApp, E, R>
 ): Effect.Effect<HttpApp, E | ConfigError, R | Scope.Scope> =>
   Effect.flatMap(TelemetryRuntime, (telemetry) => {
-    const inner = [HttpSecure.fromConfig(config), LoadShed.fromConfig(config)]
+    const inner = [
+      AccessLog.stage(config, options.accessLog ?? options.debug ?? false),
+      HttpSecure.fromConfig(config),
+      LoadShed.fromConfig(config)
+    ]
     const outer = [
       ...(telemetry === undefined ? [] : [ServerLayer.make(telemetry, config.tls === undefined ? "http" : "https")]),
       Cors.fromConfig(config)

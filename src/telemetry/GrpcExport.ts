@@ -3,8 +3,8 @@
  * (`POST /v1/traces`, `/v1/metrics` with a protobuf body from Effect's OTLP serialisation) sent
  * as unary calls of the collector's `TraceService/Export` and `MetricsService/Export` through
  * `@grpc/grpc-js` (loaded only when a gRPC exporter is configured). The gRPC status becomes an
- * HTTP status for the exporter's retry rules: `UNAVAILABLE` 503, `RESOURCE_EXHAUSTED` 429,
- * `DEADLINE_EXCEEDED` 504, other failures 400 (not retried). As krakend-otel: `https://` hosts
+ * HTTP status for the exporter's retry rules: OTLP's retryable codes 503 (`RESOURCE_EXHAUSTED`
+ * 429, `DEADLINE_EXCEEDED` 504), other failures 400 (not retried). As krakend-otel: `https://` hosts
  * use TLS (Node's trusted CAs, `NODE_EXTRA_CA_CERTS` included), hosts without a scheme or with
  * `http://` connect in plain text.
  *
@@ -23,7 +23,9 @@ const methods: Readonly<Record<string, string>> = {
   "/v1/logs": "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 }
 
-const httpStatus = (code: number): number => (code === 14 ? 503 : code === 8 ? 429 : code === 4 ? 504 : 400)
+/** OTLP's retryable codes (CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS). */
+const httpStatus = (code: number): number =>
+  code === 8 ? 429 : code === 4 ? 504 : code === 1 || code === 10 || code === 11 || code === 14 || code === 15 ? 503 : 400
 
 type GrpcModule = typeof import("@grpc/grpc-js")
 
@@ -46,7 +48,9 @@ export const client = (url: string) =>
       const credentials = parsed.protocol === "https:"
         ? grpc.credentials.createSsl(Buffer.from(getCACertificates("default").join("\n")))
         : grpc.credentials.createInsecure()
-      return { grpc, channel: new grpc.Client(parsed.host, credentials) }
+      // the port always written out: a URL drops its scheme's default port, which gRPC would not assume
+      const port = parsed.port === "" ? (parsed.protocol === "https:" ? "443" : "80") : parsed.port
+      return { grpc, channel: new grpc.Client(`${parsed.hostname}:${port}`, credentials) }
     }),
     ({ channel }) => Effect.sync(() => channel.close())
   ).pipe(Effect.map(({ grpc, channel }): Send => (request, path, timeoutMs) => {

@@ -31,7 +31,6 @@ const BACKEND = (ns: string) => `$.endpoints[0].backend[0].extra_config[${JSON.s
 
 describe("protections Sluice does not implement stop the start", () => {
   const endpointLevel = [
-    "validation/cel",
     "modifier/lua-endpoint",
     "modifier/lua-proxy",
     "qos/ratelimit/router/redis",
@@ -58,7 +57,7 @@ describe("protections Sluice does not implement stop the start", () => {
       }))
   }
 
-  for (const ns of ["modifier/lua-backend", "qos/ratelimit/proxy", "validation/cel", "auth/client-credentials"]) {
+  for (const ns of ["modifier/lua-backend", "qos/ratelimit/proxy", "auth/client-credentials"]) {
     it.effect(`backend ${ns}: an error, the backend would be called without it`, () =>
       Effect.gen(function*() {
         const issues = yield* issuesOf(config({ backend: { [ns]: {} } }))
@@ -188,12 +187,12 @@ describe("protections Sluice does not implement stop the start", () => {
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
         service: { "modifier/lua-endpoint": {} },
-        endpoint: { "validation/cel": [], "modifier/lua-proxy": {} },
+        endpoint: { "security/policies": {}, "modifier/lua-proxy": {} },
         backend: { "modifier/lua-backend": {} }
       }))
       expect(issues.map((i) => i.path)).toEqual([
         SERVICE("modifier/lua-endpoint"),
-        ENDPOINT("validation/cel"),
+        ENDPOINT("security/policies"),
         ENDPOINT("modifier/lua-proxy"),
         BACKEND("modifier/lua-backend")
       ])
@@ -206,41 +205,41 @@ describe("sluice/compat.ignore", () => {
   it.effect("runs without each listed protection, with one warning per ignored use", () =>
     Effect.gen(function*() {
       const input = config({
-        service: { ...compat(["validation/cel", "tls", "modifier/lua-backend"]) },
-        endpoint: { "validation/cel": [{ check_expr: "req_method == 'GET'" }] },
+        service: { ...compat(["modifier/lua-proxy", "tls", "modifier/lua-backend"]) },
+        endpoint: { "modifier/lua-proxy": { pre: "x()" } },
         backend: { "modifier/lua-backend": { pre: "x()" } }
       })
       const decoded = yield* Config.decode({ ...input, endpoints: [input.endpoints[0], { ...input.endpoints[0], endpoint: "/b" }] })
       const ignored = decoded.warnings.filter((w) => w.message.includes("IGNORED"))
       expect(ignored.map((w) => w.path)).toEqual([
-        ENDPOINT("validation/cel"),
+        ENDPOINT("modifier/lua-proxy"),
         BACKEND("modifier/lua-backend"),
-        "$.endpoints[1].extra_config[\"validation/cel\"]",
+        "$.endpoints[1].extra_config[\"modifier/lua-proxy\"]",
         "$.endpoints[1].backend[0].extra_config[\"modifier/lua-backend\"]"
       ])
       // tls is implemented: its entry ignores nothing
       expect(decoded.warnings.find((w) => w.path === "$.extra_config[\"sluice/compat\"].ignore[1]")?.message).toContain("nothing to ignore")
       expect(ignored[0]!.message).toContain("the endpoint would be served without it")
       expect(ignored[0]!.message).toContain("$.extra_config[\"sluice/compat\"].ignore[0]")
-      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("validation/cel")
+      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("modifier/lua-proxy")
     }))
 
   it.effect("ignores only what it lists", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
-        service: compat(["validation/cel"]),
-        endpoint: { "validation/cel": [], "modifier/lua-proxy": {} }
+        service: compat(["modifier/lua-proxy"]),
+        endpoint: { "modifier/lua-proxy": {}, "security/policies": {} }
       }))
-      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("modifier/lua-proxy")])
+      expect(issues.map((i) => i.path)).toEqual([ENDPOINT("security/policies")])
     }))
 
   it.effect("accepts a legacy name and ignores both spellings' uses", () =>
     Effect.gen(function*() {
       const { warnings } = yield* Config.decode(config({
-        service: compat(["github.com/devopsfaith/krakend-cel"]),
-        endpoint: { "validation/cel": [] }
+        service: compat(["github.com/devopsfaith/krakend-lua/proxy"]),
+        endpoint: { "modifier/lua-proxy": {} }
       }))
-      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("validation/cel")])
+      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("modifier/lua-proxy")])
     }))
 
   it.effect("refuses entries that are not protections, and any global switch", () =>

@@ -24,6 +24,7 @@ describe("formatting as Go and gin do", () => {
   it("paths quoted as %#v", () => {
     expect(AccessLog.goQuote("/a?b=1")).toBe("\"/a?b=1\"")
     expect(AccessLog.goQuote("/a\"b\\c\n\u0001")).toBe("\"/a\\\"b\\\\c\\n\\x01\"")
+    expect(AccessLog.goQuote("\u0007\u0008\u000b\u000c")).toBe("\"\\a\\b\\v\\f\"")
   })
 
   it("credential-like query values redacted, others kept", () => {
@@ -31,6 +32,10 @@ describe("formatting as Go and gin do", () => {
       "?page=2&access_token=REDACTED&api_key=REDACTED&q=token"
     )
     expect(AccessLog.redactQuery("?page=2")).toBe("?page=2")
+    // a key the backend decodes to a credential name is one too
+    expect(AccessLog.redactQuery("?%74oken=s3cret&p%61ge=1")).toBe("?%74oken=REDACTED&p%61ge=1")
+    // gin writes /foo for /foo?
+    expect(AccessLog.redactQuery("?")).toBe("")
   })
 })
 

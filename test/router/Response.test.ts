@@ -4,7 +4,6 @@ import * as Effect from "effect/Effect"
 import { Readable } from "node:stream"
 import type { EndpointConfig, OutputEncoding, RouterOptions } from "../../src/config/Model.ts"
 import * as Proxy from "../../src/proxy/Proxy.ts"
-import * as AccessLog from "../../src/router/AccessLog.ts"
 import { BackendError, DeadlineError, MergeError, ModifierError } from "../../src/proxy/ProxyError.ts"
 import { endpoint, fixedData, gateway, send, withRouter } from "../support/Router.ts"
 
@@ -247,31 +246,4 @@ describe("defects", () => {
         expect((await send(r, "/__health")).status).toBe(200)
       }))
   }
-})
-
-describe("access log", () => {
-  it("none by default; gin's line per request with debug, skipping logger_skip_paths", async () => {
-    const written: Array<string> = []
-    const previous = AccessLog.setSink({ write: (chunk) => written.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()) })
-    try {
-      await one(fixedData({ a: 1 }), async (r) => {
-        await send(r, "/a")
-      }, {}, {}, false)
-      AccessLog.flush()
-      expect(written).toEqual([])
-
-      await one(fixedData({ a: 1 }), async (r) => {
-        await send(r, "/a")
-        await send(r, "/__health")
-        await send(r, "/missing")
-      }, {}, { logger_skip_paths: ["/__health"] }, true)
-      AccessLog.flush()
-      const access = written.join("").trim().split("\n")
-      expect(access).toHaveLength(2)
-      expect(access[0]).toMatch(/^\[GIN\] \S+ - \S+ \| 200 \| +[\d.]+(µs|ms) \| +127\.0\.0\.1 \| GET      "\/a"$/)
-      expect(access[1]).toMatch(/\| 404 \|.*"\/missing"$/)
-    } finally {
-      AccessLog.setSink(previous)
-    }
-  })
 })

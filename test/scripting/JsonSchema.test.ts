@@ -57,6 +57,12 @@ const endpoints = [
     backend: [{ url_pattern: "/echo" }]
   },
   {
+    endpoint: "/pattern",
+    method: "POST",
+    extra_config: { "validation/json-schema": { properties: { name: { type: "string", pattern: "^(a+)+$" }, code: { type: "string", pattern: "(?i)^abc$" } } } },
+    backend: [{ url_pattern: "/echo" }]
+  },
+  {
     endpoint: "/legacy",
     method: "POST",
     extra_config: { "github.com/devopsfaith/krakend-jsonschema": { type: "array", minItems: 2 } },
@@ -140,6 +146,15 @@ describe("validation/json-schema", () => {
     expect(r.status).toBe(400)
     expect(r.text).toContain("- at '': additional properties 'x', 'y' not allowed")
     expect(r.text).toContain("- at '/id': minimum: got 0, want 1")
+  })
+
+  it("patterns run as Go's RE2 does: no backtracking on a hostile body, (?i) understood", async () => {
+    // on a backtracking engine this body takes hours against ^(a+)+$
+    const hostile = await post(gw, "/pattern", JSON.stringify({ name: `${"a".repeat(60)}!` }))
+    expect(hostile.status).toBe(400)
+    expect(hostile.text).toContain("does not match pattern '^(a+)+$'")
+    expect((await post(gw, "/pattern", JSON.stringify({ name: "aaaa", code: "AbC" }))).status).toBe(200)
+    expect((await post(gw, "/pattern", JSON.stringify({ code: "abd" }))).status).toBe(400)
   })
 
   it("KrakenD 1.x's namespace name validates the same way", async () => {
