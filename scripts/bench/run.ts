@@ -229,12 +229,11 @@ const median = (xs: ReadonlyArray<number>): number => {
  */
 const quiet = { router: { disable_access_log: true } }
 
+/** What every bench gateway shares: loopback, a 2 s timeout, the backend, no access log. */
+const serviceHead = (backend: string) => ({ version: 3, listen_ip: "127.0.0.1", timeout: "2s", host: [backend], extra_config: quiet })
+
 const sluiceConfig = (backend: string) => ({
-  version: 3,
-  listen_ip: "127.0.0.1",
-  timeout: "2s",
-  host: [backend],
-  extra_config: quiet,
+  ...serviceHead(backend),
   endpoints: [
     { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] },
     {
@@ -260,7 +259,7 @@ const sluiceConfig = (backend: string) => ({
  * the other scenarios has a grown heap and is no fair baseline):
  * - `plain`: no plugins;
  * - `plugins`: one handler plugin (request-id) and one modifier (rewrite) on the route;
- * - `unused`: a second endpoint carries a modifier, a rate limit and a bot detector, so the
+ * - `unused`: a second endpoint carries a modifier, a rate limit, a bot detector, CEL and a JSON Schema, so the
  *   measured route shares a gateway with features it does not use.
  */
 const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unused") => {
@@ -280,7 +279,9 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
         extra_config: {
           ...rewrite,
           "qos/ratelimit/router": { max_rate: 1000, client_max_rate: 10, strategy: "ip" },
-          "security/bot-detector": { deny: ["curl.*"] }
+          "security/bot-detector": { deny: ["curl.*"] },
+          "validation/cel": [{ check_expr: "req_method == 'GET'" }],
+          "validation/json-schema": { type: "object" }
         },
         backend: [{ url_pattern: "/a/{id}" }]
       }]
@@ -312,11 +313,7 @@ const orderBody = JSON.stringify({
 
 /** The 1-backend route taking a POSTed order, with or without its JSON Schema (the backend is read with GET). */
 const sluiceValidationConfig = (backend: string, validate: boolean) => ({
-  version: 3,
-  listen_ip: "127.0.0.1",
-  timeout: "2s",
-  host: [backend],
-  extra_config: quiet,
+  ...serviceHead(backend),
   endpoints: [{
     endpoint: "/orders/{id}",
     method: "POST",
@@ -327,11 +324,7 @@ const sluiceValidationConfig = (backend: string, validate: boolean) => ({
 
 /** The 1-backend route behind an RS256 validator reading a local JWK set. */
 const sluiceJwtConfig = (backend: string, jwks: string) => ({
-  version: 3,
-  listen_ip: "127.0.0.1",
-  timeout: "2s",
-  host: [backend],
-  extra_config: quiet,
+  ...serviceHead(backend),
   endpoints: [{
     endpoint: "/proxy/{id}",
     backend: [{ url_pattern: "/a/{id}" }],

@@ -28,6 +28,7 @@ import * as JwkSet from "./JwkSet.ts"
 import * as JwksFetch from "./JwksFetch.ts"
 import * as KeySource from "./KeySource.ts"
 import type * as Revoker from "./Revoker.ts"
+import * as Cel from "../scripting/Cel.ts"
 import * as Token from "./Token.ts"
 
 /** Bound of one JWKS download (KrakenD has none). */
@@ -133,6 +134,8 @@ export const make = (
     }))
     const preserve = options.propagate_claims_preserve_array
     const params = jwtParams(endpoint)
+    // `validation/cel` expressions on `JWT` (krakend-cel's rejecter, next to the revoker's)
+    const celJwt = Cel.jwtCheck(endpoint.extra_config["validation/cel"])
     const tag = `[ENDPOINT: ${endpoint.endpoint}][JWTValidator]`
     const refuse = options.operation_debug
       ? (status: 401 | 403, reason: string) => Effect.as(Effect.logError(tag, reason), refusal(status))
@@ -163,6 +166,7 @@ export const make = (
         const invalid = Claims.check(claims, rules, Date.now())
         if (invalid !== undefined) return refuse(401, `Unable to validate the token: ${invalid}`)
         if (revoker !== undefined && revoker.rejects(claims)) return refuse(401, "Token sent by client rejected")
+        if (celJwt !== undefined && !celJwt(claims)) return refuse(401, "Token sent by client rejected")
         if (roles !== undefined && !roles(claims)) return refuse(403, "Token sent by client does not have sufficient roles")
         if (scopes !== undefined && !scopes(claims)) return refuse(403, "Token sent by client does not have the required scopes")
         return handler(request, values, path, rawQuery, grant(claims))

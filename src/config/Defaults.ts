@@ -132,7 +132,7 @@ const backend = (
       }),
       ...martian(raw.extra_config["modifier/martian"], path, findings),
       ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
-      ...cel(raw.extra_config["validation/cel"], path, findings)
+      ...cel(raw.extra_config["validation/cel"], path, findings, { level: "backend", validator: false })
     }
   }
 }
@@ -187,10 +187,11 @@ const proxyOptions = (
 const cel = (
   checks: ReadonlyArray<{ readonly check_expr: string }> | undefined,
   path: string,
-  findings: Shape.Findings
+  findings: Shape.Findings,
+  place: Cel.Place
 ): { readonly "validation/cel"?: ReadonlyArray<{ readonly check_expr: string }> } => {
   if (checks === undefined) return {}
-  const found = Cel.issues(checks, Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "validation/cel")))
+  const found = Cel.issues(checks, Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), "validation/cel")), place)
   findings.issues.push(...found)
   return found.length === 0 ? { "validation/cel": checks } : {}
 }
@@ -250,7 +251,7 @@ export const endpoint = (
         }
       }),
       ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
-      ...cel(raw.extra_config["validation/cel"], path, findings),
+      ...cel(raw.extra_config["validation/cel"], path, findings, { level: "endpoint", validator: raw.extra_config["auth/validator"] !== undefined }),
       ...jsonSchema(raw.extra_config["validation/json-schema"], path, findings),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }

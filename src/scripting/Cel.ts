@@ -13,8 +13,9 @@
  * Compiled once at start with `@marcbachmann/cel-js` against KrakenD's declarations. Sluice's
  * decisions (SCRIPTING.md): a parse or type error, and an expression that mentions none of `req`,
  * `resp` and `JWT` (KrakenD would never run it), stop the start with the JSON path and the
- * column; expressions on `JWT` claims (KrakenD's JWT rejecter) are not implemented yet and stop
- * the start too (fail closed).
+ * column. An expression containing `JWT` runs inside `auth/validator` on a valid token's claims
+ * (`jwtCheck`: false → 401, before the roles check); without a validator on its endpoint, or at a
+ * backend, it would never run and stops the start.
  *
  * @since 0.2.0
  */
@@ -52,15 +53,28 @@ interface ErrorWithRange {
 const describe = (error: ErrorWithRange): string =>
   `${error.message.split("\n")[0]}${error.range === undefined ? "" : ` (column ${error.range.start + 1})`}`
 
+/** Where a `validation/cel` list is: the level, and whether its endpoint validates tokens. */
+export interface Place {
+  readonly level: "endpoint" | "backend"
+  readonly validator: boolean
+}
+
 /** The start errors of a `validation/cel` list (an empty list when every expression compiles). */
-export const issues = (checks: ReadonlyArray<CelCheck>, path: string): ReadonlyArray<{ readonly path: string; readonly message: string }> =>
+export const issues = (
+  checks: ReadonlyArray<CelCheck>,
+  path: string,
+  place: Place
+): ReadonlyArray<{ readonly path: string; readonly message: string }> =>
   checks.flatMap((check, i) => {
     const at = `${path}[${i}].check_expr`
     const expr = check.check_expr
-    if (expr.includes("JWT")) {
-      return [{ path: at, message: "CEL expressions on JWT claims (KrakenD's JWT rejecter) are not implemented by Sluice yet: the endpoint would be served without the check" }]
+    if (expr.includes("JWT") && place.level === "backend") {
+      return [{ path: at, message: "JWT claims are checked at endpoint level only (KrakenD never runs this at a backend): move it to the endpoint" }]
     }
-    if (!expr.includes("req") && !expr.includes("resp")) {
+    if (expr.includes("JWT") && !place.validator) {
+      return [{ path: at, message: "a check on JWT claims needs an auth/validator on this endpoint (KrakenD runs it inside the validator): without one it would never run" }]
+    }
+    if (!expr.includes("req") && !expr.includes("resp") && !expr.includes("JWT")) {
       return [{ path: at, message: "the expression mentions none of req, resp and JWT: KrakenD never evaluates it" }]
     }
     try {
@@ -103,21 +117,34 @@ const queryMap = (query: ProxyRequest["query"]): Record<string, Array<string>> =
   return out
 }
 
-const requestContext = (req: ProxyRequest, time: string): Record<string, unknown> => ({
+/** What the expressions of a stage read, decided once from their text: only that is built per call. */
+interface Uses {
+  readonly query: boolean
+  readonly data: boolean
+  readonly now: boolean
+}
+
+const usesOf = (exprs: ReadonlyArray<string>): Uses => ({
+  query: exprs.some((e) => e.includes("req_querystring")),
+  data: exprs.some((e) => e.includes("resp_data")),
+  now: exprs.some((e) => e.includes("now"))
+})
+
+const requestContext = (req: ProxyRequest, time: string | undefined, uses: Uses): Record<string, unknown> => ({
   req_method: req.method,
   req_path: req.path,
   req_params: req.params,
   req_headers: req.headers,
-  req_querystring: queryMap(req.query),
-  now: time
+  ...(uses.query ? { req_querystring: queryMap(req.query) } : {}),
+  ...(time === undefined ? {} : { now: time })
 })
 
-const responseContext = (res: ProxyResponse, time: string): Record<string, unknown> => ({
+const responseContext = (res: ProxyResponse, time: string | undefined, uses: Uses): Record<string, unknown> => ({
   resp_completed: res.isComplete,
   resp_metadata_status: BigInt(res.metadata.status),
   resp_metadata_headers: res.metadata.headers,
-  resp_data: celData(res.data),
-  now: time
+  ...(uses.data ? { resp_data: celData(res.data) } : {}),
+  ...(time === undefined ? {} : { now: time })
 })
 
 /** The index of the first expression that does not answer `true`, or -1. */
@@ -135,25 +162,39 @@ const firstRefusal = (stage: ReadonlyArray<Evaluate>, context: Record<string, un
 const aborted = (n: number) => Effect.fail(new ModifierError({ message: `request aborted by evaluator #${n}`, status: 500 }))
 
 /**
+ * KrakenD's JWT rejecter: the expressions of an endpoint's list that contain `JWT`, run by
+ * `auth/validator` on the claims of a valid token before its roles check (`undefined` without
+ * any). `false` → the validator answers 401.
+ */
+export const jwtCheck = (checks: ReadonlyArray<CelCheck> | undefined): ((claims: Readonly<Record<string, unknown>>) => boolean) | undefined => {
+  const stage = (checks ?? []).filter((c) => c.check_expr.includes("JWT")).map((c) => environment.parse(c.check_expr) as Evaluate)
+  if (stage.length === 0) return undefined
+  return (claims) => firstRefusal(stage, { JWT: claims, now: now() }) === -1
+}
+
+/**
  * The CEL stage of a `validation/cel` list (`undefined` without one). The list was checked by
  * the config decoder (`issues`).
  */
 export const make = (checks: ReadonlyArray<CelCheck> | undefined): Middleware | undefined => {
   if (checks === undefined || checks.length === 0) return undefined
-  const compile = (key: string): ReadonlyArray<Evaluate> =>
-    checks.filter((c) => c.check_expr.includes(key)).map((c) => environment.parse(c.check_expr) as Evaluate)
-  const pre = compile("req")
-  const post = compile("resp")
+  const exprs = (key: string) => checks.map((c) => c.check_expr).filter((e) => e.includes(key))
+  const pre = exprs("req").map((e) => environment.parse(e) as Evaluate)
+  const post = exprs("resp").map((e) => environment.parse(e) as Evaluate)
+  if (pre.length === 0 && post.length === 0) return undefined // only JWT checks: the validator runs them
+  const preUses = usesOf(exprs("req"))
+  const postUses = usesOf(exprs("resp"))
+  const withNow = preUses.now || postUses.now
   return (next) => (req) => {
-    // `now` once per call, shared by both stages (krakend-cel)
-    const time = now()
+    // `now` once per call, shared by both stages (krakend-cel); unused variables are not built
+    const time = withNow ? now() : undefined
     if (pre.length > 0) {
-      const refused = firstRefusal(pre, requestContext(req, time))
+      const refused = firstRefusal(pre, requestContext(req, time, preUses))
       if (refused !== -1) return aborted(refused)
     }
     if (post.length === 0) return next(req)
     return Effect.flatMap(next(req), (res) => {
-      const refused = firstRefusal(post, responseContext(res, time))
+      const refused = firstRefusal(post, responseContext(res, time, postUses))
       return refused === -1 ? Effect.succeed(res) : aborted(refused)
     })
   }
