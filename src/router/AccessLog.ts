@@ -147,6 +147,8 @@ export interface Sink {
 
 /** Lines wait at most this long (a timer: an immediate would make the event loop poll without blocking). */
 const FLUSH_MS = 20
+/** Bytes written atomically to a pipe (Linux's PIPE_BUF). */
+const PIPE_BUF = 4096
 /** Bytes queued before a write. */
 const CAPACITY = 64 * 1024
 
@@ -165,7 +167,14 @@ export const flush = (): void => {
   // the sink may keep the chunk (an asynchronous stream): the next lines go to a new buffer
   buffer = Buffer.allocUnsafe(CAPACITY)
   used = 0
-  sink.write(chunk)
+  // whole lines, at most PIPE_BUF (4 KiB) per write: with --workers N every worker writes to the
+  // same stdout pipe, and only writes of at most PIPE_BUF bytes are never interleaved
+  for (let start = 0; start < chunk.length;) {
+    let end = chunk.lastIndexOf(0x0a, start + PIPE_BUF - 1) + 1
+    if (end <= start) end = chunk.indexOf(0x0a, start) + 1 || chunk.length // a line longer than 4 KiB
+    sink.write(chunk.subarray(start, end))
+    start = end
+  }
 }
 
 process.once("exit", flush)

@@ -8,6 +8,27 @@ import * as AccessLog from "../../src/router/AccessLog.ts"
 import * as Backend from "../support/Backend.ts"
 import { type RunningSluice, startSluice } from "../support/Sluice.ts"
 
+describe("writing", () => {
+  it("whole lines, at most 4 KiB per write (several workers share one stdout pipe)", () => {
+    const writes: Array<Buffer> = []
+    const previous = AccessLog.setSink({ write: (chunk) => writes.push(Buffer.from(chunk as Uint8Array)) })
+    try {
+      const lines = Array.from({ length: 200 }, (_, i) => `[GIN] line ${i} ${"x".repeat(i % 90)}\n`)
+      for (const l of lines) AccessLog.write(l)
+      AccessLog.write(`[GIN] long ${"y".repeat(5000)}\n`)
+      AccessLog.flush()
+      expect(writes.length).toBeGreaterThan(3)
+      for (const w of writes.slice(0, -1)) {
+        expect(w.length).toBeLessThanOrEqual(4096)
+        expect(w[w.length - 1]).toBe(0x0a)
+      }
+      expect(Buffer.concat(writes).toString()).toBe(lines.join("") + `[GIN] long ${"y".repeat(5000)}\n`)
+    } finally {
+      AccessLog.setSink(previous)
+    }
+  })
+})
+
 describe("formatting as Go and gin do", () => {
   it("durations as time.Duration.String() (gin truncates past a minute)", () => {
     expect(AccessLog.goDuration(0)).toBe("0s")
