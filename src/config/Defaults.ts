@@ -132,7 +132,9 @@ const backend = (
       }),
       ...martian(raw.extra_config["modifier/martian"], path, findings),
       ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
-      ...cel(raw.extra_config["validation/cel"], path, findings, { level: "backend", validator: false })
+      ...cel(raw.extra_config["validation/cel"], path, findings, { level: "backend", validator: false }),
+      ...(raw.extra_config["qos/ratelimit/proxy"] === undefined ? {} : { "qos/ratelimit/proxy": raw.extra_config["qos/ratelimit/proxy"] }),
+      ...(raw.extra_config["qos/circuit-breaker"] === undefined ? {} : { "qos/circuit-breaker": raw.extra_config["qos/circuit-breaker"] })
     }
   }
 }

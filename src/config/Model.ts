@@ -482,6 +482,16 @@ export interface BackendExtraConfig {
   readonly "telemetry/opentelemetry"?: typeof TelemetryNamespaces.BackendOpenTelemetry.Type | undefined
   /** CEL checks of this backend (`src/scripting/Cel.ts`): a false one fails this backend. */
   readonly "validation/cel"?: ReadonlyArray<{ readonly check_expr: string }> | undefined
+  /** Token bucket of the calls to this backend (`src/qos/ProxyRateLimit.ts`). */
+  readonly "qos/ratelimit/proxy"?: { readonly max_rate: number; readonly capacity: number; readonly every: Duration.Duration } | undefined
+  /** This backend's circuit breaker (`src/qos/CircuitBreaker.ts`). */
+  readonly "qos/circuit-breaker"?: {
+    readonly interval: number
+    readonly timeout: number
+    readonly max_errors: number
+    readonly name: string
+    readonly log_status_change: boolean
+  } | undefined
 }
 
 /**

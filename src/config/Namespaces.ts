@@ -299,8 +299,26 @@ export const BackendExtraConfig = Schema.Struct({
   "backend/http/client": Schema.optionalKey(TlsSchema.BackendHttpClient),
   "modifier/martian": Schema.optionalKey(Martian),
   "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.BackendOpenTelemetry),
-  "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks))
+  "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks)),
+  "qos/ratelimit/proxy": Schema.optionalKey(Schema.suspend(() => ProxyRateLimit)),
+  "qos/circuit-breaker": Schema.optionalKey(Schema.suspend(() => CircuitBreaker))
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
+
+/** `qos/ratelimit/proxy` (backend): KrakenD's token bucket of the calls to one backend. */
+export const ProxyRateLimit = Schema.Struct({
+  max_rate: Schema.Finite.annotate({ description: "Calls per `every` to this backend (0 or less: no limit); beyond it the backend fails (rate limit exceded)" }),
+  capacity: Fields.withDefault(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), 0, "Bucket size and initial stock (0: the rate per second, at least 1)"),
+  every: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Period of max_rate")
+}).annotate({ identifier: "ProxyRateLimit", description: "Backend rate limit (extra_config[\"qos/ratelimit/proxy\"])" })
+
+/** `qos/circuit-breaker` (backend): gobreaker's settings as KrakenD reads them. */
+export const CircuitBreaker = Schema.Struct({
+  interval: Fields.withDefault(Fields.Count, 0, "Seconds after which the closed breaker's counts reset (0: never)"),
+  timeout: Fields.withDefault(Fields.Count, 0, "Seconds the breaker stays open before a probe (0: 60)"),
+  max_errors: Fields.withDefault(Fields.Count, 0, "Consecutive failures tolerated; one more opens the breaker"),
+  name: Fields.withDefault(Schema.String, "", "Name in the log lines"),
+  log_status_change: Fields.flag("Log every state change as a WARNING")
+}).annotate({ identifier: "CircuitBreaker", description: "Backend circuit breaker (extra_config[\"qos/circuit-breaker\"])" })
 
 /** `validation/cel`: KrakenD's list of `check_expr` (endpoint and backend level). */
 export const CelChecks = Schema.Array(
@@ -382,6 +400,8 @@ export const backendShape: Shape.Shape = {
     "backend/http": Shape.of(BackendHttp),
     proxy: Shape.of(BackendProxy, { arrays: { flatmap_filter: Shape.of(FlatmapOperation) } }),
     "sluice/backend": Shape.of(SluiceBackend),
+    "qos/ratelimit/proxy": Shape.of(ProxyRateLimit),
+    "qos/circuit-breaker": Shape.of(CircuitBreaker),
     "backend/http/client": Shape.of(TlsSchema.BackendHttpClient, {
       unimplemented: unimplementedKeys["BackendHttpClient"]!,
       objects: { client_tls: Shape.of(TlsSchema.ClientTls, { arrays: { client_certs: Shape.of(TlsSchema.ClientCert) } }) }

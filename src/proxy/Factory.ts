@@ -4,8 +4,8 @@
  * the identity. The finished `Proxy` needs no services per request.
  *
  * Backend stack, outer → inner: [telemetry backend stage] → deadline → query filter → request
- * builder → concurrent calls → host selection → header filter → backend modifiers → [QoS: later]
- * → CEL checks → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
+ * builder → concurrent calls → host selection → header filter → backend modifiers → circuit
+ * breaker → proxy rate limit → CEL checks → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
  * `plugin/http-client`) → status handling → decoder → formatter.
  *
  * Endpoint stack: signer → CEL checks → JSON Schema validation → [telemetry proxy span] → static → endpoint modifiers → endpoint
@@ -25,6 +25,8 @@ import type { BackendConfig, EndpointConfig, GatewayConfig } from "../config/Mod
 import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
 import * as Martian from "../martian/Stage.ts"
+import * as CircuitBreaker from "../qos/CircuitBreaker.ts"
+import * as ProxyRateLimit from "../qos/ProxyRateLimit.ts"
 import * as Cel from "../scripting/Cel.ts"
 import * as JsonSchema from "../scripting/JsonSchema.ts"
 import * as Concurrent from "./Concurrent.ts"
@@ -94,8 +96,11 @@ export const makeBackendProxy = (
         HostSelection.make(backend, discovered), // `sd: "dns"`: the current SRV hosts
         HeaderFilter.make(backend, [...Validator.propagatedHeaders(endpoint), ...ApiKeys.propagatedHeaders(service, endpoint)]),
         plugins.backend(backend), // backend `plugin/req-resp-modifier`
-        // circuit breaker and rate limit go here
-        ...PipeLayers.present(Cel.make(backend.extra_config["validation/cel"])) // backend `validation/cel`, on the formatted answer
+        ...PipeLayers.present(
+          CircuitBreaker.make(backend), // `qos/circuit-breaker`: counts everything below it
+          ProxyRateLimit.make(backend), // `qos/ratelimit/proxy`
+          Cel.make(backend.extra_config["validation/cel"]) // backend `validation/cel`, on the formatted answer
+        )
       ],
       httpProxy(executor, backend, service)
     )

@@ -22,6 +22,10 @@ export type BackendErrorReason =
   | "InvalidUrl"
   /** A `modifier/martian` modifier failed on the request or on the raw answer. */
   | "Modifier"
+  /** `qos/ratelimit/proxy` refused the call (`rate limit exceded`). */
+  | "RateLimited"
+  /** `qos/circuit-breaker` is open or probing (`circuit breaker is open`, `too many requests`). */
+  | "CircuitOpen"
 
 /**
  * A backend call failed. `status`/`body`/`contentType` are set for `Status` failures;

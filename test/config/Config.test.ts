@@ -489,7 +489,7 @@ describe("warnings", () => {
         endpoints: [{
           endpoint: "/a",
           extra_config: { "qos/http-cache": { shared: true } },
-          backend: [{ url_pattern: "/b", extra_config: { "qos/circuit-breaker": {} } }]
+          backend: [{ url_pattern: "/b", extra_config: { "backend/lambda": {} } }]
         }]
       })
       expect(warnings).toEqual([
@@ -506,8 +506,8 @@ describe("warnings", () => {
           message: "namespace \"qos/http-cache\" is not implemented by Sluice yet; ignored"
         },
         {
-          path: "$.endpoints[0].backend[0].extra_config[\"qos/circuit-breaker\"]",
-          message: "namespace \"qos/circuit-breaker\" is not implemented by Sluice yet; ignored"
+          path: "$.endpoints[0].backend[0].extra_config[\"backend/lambda\"]",
+          message: "namespace \"backend/lambda\" is not implemented by Sluice yet; ignored"
         }
       ])
       expect(Object.keys(config.extra_config)).toEqual(["router", "telemetry/logging"])

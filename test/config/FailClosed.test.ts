@@ -57,7 +57,7 @@ describe("protections Sluice does not implement stop the start", () => {
       }))
   }
 
-  for (const ns of ["modifier/lua-backend", "qos/ratelimit/proxy", "auth/client-credentials"]) {
+  for (const ns of ["modifier/lua-backend", "auth/client-credentials"]) {
     it.effect(`backend ${ns}: an error, the backend would be called without it`, () =>
       Effect.gen(function*() {
         const issues = yield* issuesOf(config({ backend: { [ns]: {} } }))
@@ -166,14 +166,14 @@ describe("protections Sluice does not implement stop the start", () => {
       const { warnings } = yield* Config.decode(config({
         service: { "telemetry/influx": {}, "telemetry/metrics": {} },
         endpoint: { "security/cors": { allow_origins: ["https://a.example"] }, "qos/http-cache": {} },
-        backend: { "qos/circuit-breaker": { max_errors: 1 } }
+        backend: { "backend/lambda": { function_name: "f" } }
       }))
       expect(warnings.map((w) => w.path)).toEqual([
         SERVICE("telemetry/influx"),
         SERVICE("telemetry/metrics"),
         ENDPOINT("security/cors"),
         ENDPOINT("qos/http-cache"),
-        BACKEND("qos/circuit-breaker")
+        BACKEND("backend/lambda")
       ])
     }))
 
