@@ -259,7 +259,8 @@ const sluiceConfig = (backend: string) => ({
  * the other scenarios has a grown heap and is no fair baseline):
  * - `plain`: no plugins;
  * - `plugins`: one handler plugin (request-id) and one modifier (rewrite) on the route;
- * - `unused`: a second endpoint carries a modifier, a rate limit, a bot detector, CEL and a JSON Schema, so the
+ * - `unused`: a second endpoint carries a modifier, a rate limit, a bot detector, CEL, a JSON Schema,
+ *   a circuit breaker and a proxy rate limit, so the
  *   measured route shares a gateway with features it does not use.
  */
 const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unused") => {
@@ -283,7 +284,13 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
           "validation/cel": [{ check_expr: "req_method == 'GET'" }],
           "validation/json-schema": { type: "object" }
         },
-        backend: [{ url_pattern: "/a/{id}" }]
+        backend: [{
+          url_pattern: "/a/{id}",
+          extra_config: {
+            "qos/circuit-breaker": { interval: 60, timeout: 10, max_errors: 5 },
+            "qos/ratelimit/proxy": { max_rate: 1000, capacity: 1000 }
+          }
+        }]
       }]
       : [route]
   }
@@ -453,6 +460,22 @@ const main = async () => {
     endpoints: [{ ...celRoute.endpoints[0], extra_config: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } }]
   }))
   const celGateway = await node(1, "src/cli/main.ts", ["run", "-c", celFile, "-p", "0", "--workers", "1"])
+  // the qos scenario: the plain route with a circuit breaker and a (never reached) proxy rate limit
+  const qosFile = join(dir, "sluice-qos.json")
+  writeFileSync(qosFile, JSON.stringify({
+    ...celRoute,
+    endpoints: [{
+      ...celRoute.endpoints[0],
+      backend: [{
+        url_pattern: "/a/{id}",
+        extra_config: {
+          "qos/circuit-breaker": { interval: 60, timeout: 10, max_errors: 5 },
+          "qos/ratelimit/proxy": { max_rate: 1_000_000, capacity: 1_000_000 }
+        }
+      }]
+    }]
+  }))
+  const qosGateway = await node(1, "src/cli/main.ts", ["run", "-c", qosFile, "-p", "0", "--workers", "1"])
   const unvalidated = await validationGateway(false)
   const validated = await validationGateway(true)
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
@@ -502,6 +525,8 @@ const main = async () => {
     { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { cel: "/proxy/7" } },
     { name: "sluice+cel", port: celGateway.port, pids: pidsOf(celGateway.proc), paths: { cel: "/proxy/7" } },
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { qos: "/proxy/7" } },
+    { name: "sluice+qos", port: qosGateway.port, pids: pidsOf(qosGateway.proc), paths: { qos: "/proxy/7" } },
     { name: "sluice", port: unvalidated.port, pids: pidsOf(unvalidated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
     { name: "sluice+schema", port: validated.port, pids: pidsOf(validated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { access: "/proxy/7" } },
@@ -518,6 +543,7 @@ const main = async () => {
     { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 },
     { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 },
     { key: "cel", name: "1-backend proxy alone / with one CEL rule on its params (validation/cel)", connections: 50 },
+    { key: "qos", name: "1-backend proxy alone / with a circuit breaker and a proxy rate limit on its backend", connections: 50 },
     { key: "schema", name: `1-backend POST of a ${orderBody.length}-byte JSON order without / with its JSON Schema (validation/json-schema)`, connections: 50 },
     { key: "access", name: "1-backend proxy without / with KrakenD's access log (gin's line per request on stdout, a pipe)", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))

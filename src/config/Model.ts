@@ -483,7 +483,7 @@ export interface BackendExtraConfig {
   /** CEL checks of this backend (`src/scripting/Cel.ts`): a false one fails this backend. */
   readonly "validation/cel"?: ReadonlyArray<{ readonly check_expr: string }> | undefined
   /** Token bucket of the calls to this backend (`src/qos/ProxyRateLimit.ts`). */
-  readonly "qos/ratelimit/proxy"?: { readonly max_rate: number; readonly capacity: number; readonly every: Duration.Duration } | undefined
+  readonly "qos/ratelimit/proxy"?: { readonly max_rate: number; readonly capacity: number; readonly every: string } | undefined
   /** This backend's circuit breaker (`src/qos/CircuitBreaker.ts`). */
   readonly "qos/circuit-breaker"?: {
     readonly interval: number

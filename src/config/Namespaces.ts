@@ -306,16 +306,16 @@ export const BackendExtraConfig = Schema.Struct({
 
 /** `qos/ratelimit/proxy` (backend): KrakenD's token bucket of the calls to one backend. */
 export const ProxyRateLimit = Schema.Struct({
-  max_rate: Schema.Finite.annotate({ description: "Calls per `every` to this backend (0 or less: no limit); beyond it the backend fails (rate limit exceded)" }),
-  capacity: Fields.withDefault(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), 0, "Bucket size and initial stock (0: the rate per second, at least 1)"),
-  every: Fields.withDefault(GoDuration.PositiveGoDuration, "1s", "Period of max_rate")
+  max_rate: Fields.withDefault(Schema.Finite, 0, "Calls per `every` to this backend (0 or less: no limit); beyond it the backend fails (rate limit exceded)"),
+  capacity: Fields.withDefault(Schema.Finite, 0, "Bucket size and initial stock (0: the rate per second, at least 1; fractions cut)"),
+  every: Fields.withDefault(Schema.String, "1s", "Period of max_rate, a Go duration (one KrakenD cannot parse is 1s)")
 }).annotate({ identifier: "ProxyRateLimit", description: "Backend rate limit (extra_config[\"qos/ratelimit/proxy\"])" })
 
 /** `qos/circuit-breaker` (backend): gobreaker's settings as KrakenD reads them. */
 export const CircuitBreaker = Schema.Struct({
-  interval: Fields.withDefault(Fields.Count, 0, "Seconds after which the closed breaker's counts reset (0: never)"),
-  timeout: Fields.withDefault(Fields.Count, 0, "Seconds the breaker stays open before a probe (0: 60)"),
-  max_errors: Fields.withDefault(Fields.Count, 0, "Consecutive failures tolerated; one more opens the breaker"),
+  interval: Fields.withDefault(Schema.Finite, 0, "Seconds after which the closed breaker's counts reset (0 or less: never; fractions cut)"),
+  timeout: Fields.withDefault(Schema.Finite, 0, "Seconds the breaker stays open before a probe (0 or less: 60; fractions cut)"),
+  max_errors: Fields.withDefault(Schema.Finite, 0, "Consecutive failures tolerated; one more opens the breaker"),
   name: Fields.withDefault(Schema.String, "", "Name in the log lines"),
   log_status_change: Fields.flag("Log every state change as a WARNING")
 }).annotate({ identifier: "CircuitBreaker", description: "Backend circuit breaker (extra_config[\"qos/circuit-breaker\"])" })

@@ -99,7 +99,7 @@ export const makeBackendProxy = (
         ...PipeLayers.present(
           CircuitBreaker.make(backend), // `qos/circuit-breaker`: counts everything below it
           ProxyRateLimit.make(backend), // `qos/ratelimit/proxy`
-          Cel.make(backend.extra_config["validation/cel"]) // backend `validation/cel`, on the formatted answer
+          Cel.make(backend.extra_config["validation/cel"], backend.encoding === "no-op") // backend `validation/cel`, on the formatted answer
         )
       ],
       httpProxy(executor, backend, service)
@@ -125,7 +125,7 @@ export const makeEndpointProxy = (
     Effect.map(([proxy, validation, signer]) => {
       const validated = validation === undefined ? proxy : validation(proxy)
       // `validation/cel` around the JSON Schema: its request checks run first, its response checks last
-      const checked = Cel.make(endpoint.extra_config["validation/cel"])?.(validated) ?? validated
+      const checked = Cel.make(endpoint.extra_config["validation/cel"], endpoint.output_encoding === "no-op")?.(validated) ?? validated
       return signer === undefined ? checked : signer(checked)
     })
   )

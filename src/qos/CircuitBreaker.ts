@@ -104,25 +104,39 @@ export const breaker = (options: { readonly maxErrors: number; readonly interval
 /** The breaker stage of a backend (`undefined` without the namespace or with every key zero). */
 export const make = (backend: BackendConfig): Middleware | undefined => {
   const options = backend.extra_config["qos/circuit-breaker"]
-  if (options === undefined || (options.interval === 0 && options.timeout === 0 && options.max_errors === 0)) return undefined
-  const cb = breaker({ maxErrors: options.max_errors, intervalMs: options.interval * 1000, timeoutMs: options.timeout * 1000 }, performance.now())
+  // KrakenD installs no breaker only when the whole config is its zero value
+  if (
+    options === undefined ||
+    (options.interval === 0 && options.timeout === 0 && options.max_errors === 0 && options.name === "" && !options.log_status_change)
+  ) return undefined
+  // gobreaker's reading: whole seconds; a negative interval never resets, a negative timeout is 60 s
+  const cb = breaker({
+    maxErrors: Math.trunc(options.max_errors),
+    intervalMs: Math.trunc(options.interval) * 1000,
+    timeoutMs: Math.trunc(options.timeout) * 1000
+  }, performance.now())
   const name = BackendName.of(backend)
+  const refusals = {
+    "circuit breaker is open": Effect.fail(new BackendError({ reason: "CircuitOpen", backend: name, message: "circuit breaker is open" })),
+    "too many requests": Effect.fail(new BackendError({ reason: "CircuitOpen", backend: name, message: "too many requests" }))
+  }
   const log = (): Effect.Effect<void> => {
     const changes = cb.changes()
     if (!options.log_status_change || changes.length === 0) return Effect.void
     return Effect.forEach(changes, (c) => Effect.logWarning(`[CB] Circuit breaker named '${options.name}' went from '${c.from}' to '${c.to}'`), { discard: true })
   }
-  return (next) => (req) => {
-    const generation = cb.before(performance.now())
-    if (typeof generation === "string") {
-      return Effect.andThen(log(), Effect.fail(new BackendError({ reason: "CircuitOpen", backend: name, message: generation })))
-    }
-    return Effect.onExit(next(req), (exit) =>
-      Effect.suspend(() => {
-        // the client went away: neither a success nor a failure (gobreaker's excluded errors)
-        const success = Exit.isSuccess(exit) ? true : Cause.hasInterruptsOnly(exit.cause) ? undefined : false
-        cb.after(generation, success, performance.now())
-        return log()
-      }))
-  }
+  // the state is read when the call runs (not when its effect is built), and its outcome is
+  // registered in the same uninterruptible step
+  return (next) => (req) =>
+    Effect.uninterruptibleMask((restore) => {
+      const generation = cb.before(performance.now())
+      if (typeof generation === "string") return Effect.andThen(log(), refusals[generation])
+      return Effect.onExit(restore(next(req)), (exit) =>
+        Effect.suspend(() => {
+          // the client went away: neither a success nor a failure (gobreaker's excluded errors)
+          const success = Exit.isSuccess(exit) ? true : Cause.hasInterruptsOnly(exit.cause) ? undefined : false
+          cb.after(generation, success, performance.now())
+          return log()
+        }))
+    })
 }

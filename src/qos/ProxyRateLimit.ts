@@ -10,6 +10,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as GoDuration from "../config/GoDuration.ts"
 import type { BackendConfig } from "../config/Model.ts"
 import * as BackendName from "../proxy/BackendName.ts"
 import type { Middleware } from "../proxy/Proxy.ts"
@@ -53,8 +54,11 @@ export const bucket = (maxRate: number, everyMs: number, capacity: number, start
 export const make = (backend: BackendConfig): Middleware | undefined => {
   const options = backend.extra_config["qos/ratelimit/proxy"]
   if (options === undefined || options.max_rate <= 0) return undefined
-  const limiter = bucket(options.max_rate, Duration.toMillis(options.every), options.capacity, performance.now())
+  // KrakenD: an `every` Go cannot parse (or not positive) is 1s; a fractional capacity is cut
+  const every = GoDuration.parse(options.every)
+  const everyMs = every._tag === "Success" && Duration.toMillis(every.success) > 0 ? Duration.toMillis(every.success) : 1000
+  const limiter = bucket(options.max_rate, everyMs, Math.max(0, Math.trunc(options.capacity)), performance.now())
   const name = BackendName.of(backend)
   const limited = Effect.fail(new BackendError({ reason: "RateLimited", backend: name, message: "rate limit exceded" }))
-  return (next) => (req) => (limiter.allow(performance.now()) ? next(req) : limited)
+  return (next) => (req) => Effect.suspend(() => (limiter.allow(performance.now()) ? next(req) : limited))
 }

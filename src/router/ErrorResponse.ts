@@ -68,6 +68,9 @@ const backendStatus = (error: BackendError): number => {
     case "InvalidUrl":
     case "Modifier":
       return 500
+    case "CircuitOpen":
+    case "RateLimited":
+      return 503 // the gateway itself held the call back
     default:
       return 502
   }
@@ -78,8 +81,8 @@ const isTimeout = (e: ProxyError): boolean =>
 
 /**
  * The gateway-style mapping: `BackendError` → 504 (timeout), the backend's status (a status
- * error, its body with `return_error_msg`), 500 (refused URL, failed martian modifier) or 502
- * (transport, decode, too large); a merge where every part failed → the single part's answer,
+ * error, its body with `return_error_msg`), 500 (refused URL, failed martian modifier), 503 (open
+ * circuit breaker, proxy rate limit) or 502 (transport, decode, too large); a merge where every part failed → the single part's answer,
  * 504 when all timed out, else 502; `DeadlineError` → 504; `ModifierError` as KrakenD.
  */
 export const gateway: Policy = (error, returnErrorMsg) => {

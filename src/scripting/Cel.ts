@@ -104,7 +104,7 @@ export const celData = (value: unknown): unknown => {
   if (typeof value === "number") return String(value)
   if (Array.isArray(value)) return value.map(celData)
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {}
+    const out: Record<string, unknown> = Object.create(null) // a `__proto__` key stays a key
     for (const key in value) out[key] = celData((value as Record<string, unknown>)[key])
     return out
   }
@@ -139,10 +139,13 @@ const requestContext = (req: ProxyRequest, time: string | undefined, uses: Uses)
   ...(time === undefined ? {} : { now: time })
 })
 
-const responseContext = (res: ProxyResponse, time: string | undefined, uses: Uses): Record<string, unknown> => ({
+const noMetadata = { status: 0n, headers: {} }
+
+const responseContext = (res: ProxyResponse, time: string | undefined, uses: Uses, noop: boolean): Record<string, unknown> => ({
   resp_completed: res.isComplete,
-  resp_metadata_status: BigInt(res.metadata.status),
-  resp_metadata_headers: res.metadata.headers,
+  // KrakenD fills the metadata for `no-op` answers only
+  resp_metadata_status: noop ? BigInt(res.metadata.status) : noMetadata.status,
+  resp_metadata_headers: noop ? res.metadata.headers : noMetadata.headers,
   ...(uses.data ? { resp_data: celData(res.data) } : {}),
   ...(time === undefined ? {} : { now: time })
 })
@@ -176,7 +179,7 @@ export const jwtCheck = (checks: ReadonlyArray<CelCheck> | undefined): ((claims:
  * The CEL stage of a `validation/cel` list (`undefined` without one). The list was checked by
  * the config decoder (`issues`).
  */
-export const make = (checks: ReadonlyArray<CelCheck> | undefined): Middleware | undefined => {
+export const make = (checks: ReadonlyArray<CelCheck> | undefined, noop: boolean): Middleware | undefined => {
   if (checks === undefined || checks.length === 0) return undefined
   const exprs = (key: string) => checks.map((c) => c.check_expr).filter((e) => e.includes(key))
   const pre = exprs("req").map((e) => environment.parse(e) as Evaluate)
@@ -194,7 +197,7 @@ export const make = (checks: ReadonlyArray<CelCheck> | undefined): Middleware | 
     }
     if (post.length === 0) return next(req)
     return Effect.flatMap(next(req), (res) => {
-      const refused = firstRefusal(post, responseContext(res, time, postUses))
+      const refused = firstRefusal(post, responseContext(res, time, postUses, noop))
       return refused === -1 ? Effect.succeed(res) : aborted(refused)
     })
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as CircuitBreaker from "../../src/qos/CircuitBreaker.ts"
 import * as ProxyRateLimit from "../../src/qos/ProxyRateLimit.ts"
 import * as Backend from "../support/Backend.ts"
-import { type RunningSluice, startSluice } from "../support/Sluice.ts"
+import { runCli, type RunningSluice, startSluice, writeConfig } from "../support/Sluice.ts"
 
 describe("the state machines, step by step", () => {
   it("KrakenD's token bucket: starts full, refills by whole intervals, capacity + 1 after idling", () => {
@@ -114,5 +114,33 @@ describe("qos/ratelimit/proxy", () => {
     const third = await get("/rl-merge")
     expect(third).toMatchObject({ status: 200, completed: "false", calls: 1 })
     expect(JSON.parse(third.text)).toEqual({ steady: { ok: "/steady" } })
+  })
+})
+
+describe("configs KrakenD runs", () => {
+  it("fractions, negatives, an every Go cannot parse and a name-only breaker are read as KrakenD reads them", async () => {
+    const r = await runCli(["check", "-c", writeConfig({
+      version: 3,
+      host: ["http://127.0.0.1:1"],
+      endpoints: [{
+        endpoint: "/a",
+        backend: [{
+          url_pattern: "/",
+          extra_config: {
+            "qos/circuit-breaker": { interval: 1.5, timeout: -1, name: "only-a-name" },
+            "qos/ratelimit/proxy": { max_rate: 10, every: "1 second", capacity: 2.5 }
+          }
+        }]
+      }]
+    })])
+    expect(r.stdout).toContain("Syntax OK!")
+    expect(r.code).toBe(0)
+  })
+
+  it("a breaker with only a name is installed (KrakenD's zero-config rule): it opens on the first failure", () => {
+    const backend = { extra_config: { "qos/circuit-breaker": { interval: 0, timeout: 0, max_errors: 0, name: "x", log_status_change: false } } }
+    expect(CircuitBreaker.make(backend as never)).toBeDefined()
+    const none = { extra_config: { "qos/circuit-breaker": { interval: 0, timeout: 0, max_errors: 0, name: "", log_status_change: false } } }
+    expect(CircuitBreaker.make(none as never)).toBeUndefined()
   })
 })
