@@ -15,6 +15,19 @@ const filterHints = (type: string): Readonly<Record<string, string>> => ({
   else: `${type} has no "else" (martian ignores it, so it would never run): use a filter with "else", or two filters`
 })
 
+/** `querystring.Filter` and `cookie.Filter`: a `name` (with an optional `value`), a modifier and its `else`. */
+const nameValueFilter = (type: "querystring.Filter" | "cookie.Filter"): Spec => ({
+  keys: ["name", "value", "modifier", "else"],
+  supports: BOTH,
+  parse: (f, child) => {
+    const name = f.string("name", true)
+    const value = f.string("value", false) ?? ""
+    const modifier = child("modifier", true)
+    const otherwise = child("else", false)
+    return name === undefined || !modifier || otherwise === undefined ? undefined : { type, name, value, modifier, else: otherwise ?? undefined }
+  }
+})
+
 /** The filters and groups, then the verifiers. */
 export const types: Readonly<Record<string, Spec>> = {
   "header.Filter": {
@@ -39,17 +52,7 @@ export const types: Readonly<Record<string, Spec>> = {
       return header === undefined || source === undefined || !modifier ? undefined : { type: "header.RegexFilter", header, regex: source, modifier }
     }
   },
-  "querystring.Filter": {
-    keys: ["name", "value", "modifier", "else"],
-    supports: BOTH,
-    parse: (f, child) => {
-      const name = f.string("name", true)
-      const value = f.string("value", false) ?? ""
-      const modifier = child("modifier", true)
-      const otherwise = child("else", false)
-      return name === undefined || !modifier || otherwise === undefined ? undefined : { type: "querystring.Filter", name, value, modifier, else: otherwise ?? undefined }
-    }
-  },
+  "querystring.Filter": nameValueFilter("querystring.Filter"),
   "url.Filter": {
     keys: ["scheme", "host", "path", "query", "modifier", "else"],
     supports: BOTH,
@@ -70,17 +73,7 @@ export const types: Readonly<Record<string, Spec>> = {
       return source === undefined || !modifier || otherwise === undefined ? undefined : { type: "url.RegexFilter", regex: source, modifier, else: otherwise ?? undefined }
     }
   },
-  "cookie.Filter": {
-    keys: ["name", "value", "modifier", "else"],
-    supports: BOTH,
-    parse: (f, child) => {
-      const name = f.string("name", true)
-      const value = f.string("value", false) ?? ""
-      const modifier = child("modifier", true)
-      const otherwise = child("else", false)
-      return name === undefined || !modifier || otherwise === undefined ? undefined : { type: "cookie.Filter", name, value, modifier, else: otherwise ?? undefined }
-    }
-  },
+  "cookie.Filter": nameValueFilter("cookie.Filter"),
   "port.Filter": {
     keys: ["port", "modifier"],
     hints: filterHints("port.Filter"),

@@ -39,6 +39,8 @@ export interface Breaker {
   readonly changes: () => ReadonlyArray<Change>
 }
 
+const noChanges: ReadonlyArray<Change> = []
+
 /** A breaker opening after more than `maxErrors` consecutive failures. */
 export const breaker = (options: { readonly maxErrors: number; readonly intervalMs: number; readonly timeoutMs: number }, start: number): Breaker => {
   const timeoutMs = options.timeoutMs > 0 ? options.timeoutMs : 60_000
@@ -94,6 +96,7 @@ export const breaker = (options: { readonly maxErrors: number; readonly interval
     },
     state: (now) => current(now),
     changes: () => {
+      if (changes.length === 0) return noChanges // the usual case: nothing allocated per call
       const drained = changes
       changes = []
       return drained
@@ -122,7 +125,7 @@ export const make = (backend: BackendConfig): Middleware | undefined => {
   }
   const log = (): Effect.Effect<void> => {
     const changes = cb.changes()
-    if (!options.log_status_change || changes.length === 0) return Effect.void
+    if (changes.length === 0 || !options.log_status_change) return Effect.void
     return Effect.forEach(changes, (c) => Effect.logWarning(`[CB] Circuit breaker named '${options.name}' went from '${c.from}' to '${c.to}'`), { discard: true })
   }
   // the state is read when the call runs (not when its effect is built), and its outcome is

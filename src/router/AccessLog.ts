@@ -18,7 +18,6 @@
 import * as Effect from "effect/Effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type { GatewayConfig } from "../config/Model.ts"
-import { credentialLike } from "../server/Logging.ts"
 import * as Logging from "../server/Logging.ts"
 import * as ClientIp from "./ClientIp.ts"
 import type { HttpApp } from "./Router.ts"
@@ -54,10 +53,10 @@ const fraction = (value: number, unit: number): string => {
  */
 export const redactQuery = (query: string): string => {
   if (query.length <= 1) return "" // gin writes `/foo` for `/foo?`
-  if (!credentialLike.test(query) && !query.includes("%")) return query
+  if (!Logging.credentialLike.test(query) && !query.includes("%")) return query
   return "?" + query.slice(1).split("&").map((pair) => {
     const eq = pair.indexOf("=")
-    return eq !== -1 && credentialLike.test(decodedKey(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=REDACTED` : pair
+    return eq !== -1 && Logging.credentialLike.test(decodedKey(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=REDACTED` : pair
   }).join("&")
 }
 

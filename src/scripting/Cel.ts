@@ -130,25 +130,26 @@ const usesOf = (exprs: ReadonlyArray<string>): Uses => ({
   now: exprs.some((e) => e.includes("now"))
 })
 
-const requestContext = (req: ProxyRequest, time: string | undefined, uses: Uses): Record<string, unknown> => ({
-  req_method: req.method,
-  req_path: req.path,
-  req_params: req.params,
-  req_headers: req.headers,
-  ...(uses.query ? { req_querystring: queryMap(req.query) } : {}),
-  ...(time === undefined ? {} : { now: time })
-})
+const requestContext = (req: ProxyRequest, time: string | undefined, uses: Uses): Record<string, unknown> => {
+  const context: Record<string, unknown> = { req_method: req.method, req_path: req.path, req_params: req.params, req_headers: req.headers }
+  if (uses.query) context["req_querystring"] = queryMap(req.query)
+  if (time !== undefined) context["now"] = time
+  return context
+}
 
 const noMetadata = { status: 0n, headers: {} }
 
-const responseContext = (res: ProxyResponse, time: string | undefined, uses: Uses, noop: boolean): Record<string, unknown> => ({
-  resp_completed: res.isComplete,
-  // KrakenD fills the metadata for `no-op` answers only
-  resp_metadata_status: noop ? BigInt(res.metadata.status) : noMetadata.status,
-  resp_metadata_headers: noop ? res.metadata.headers : noMetadata.headers,
-  ...(uses.data ? { resp_data: celData(res.data) } : {}),
-  ...(time === undefined ? {} : { now: time })
-})
+const responseContext = (res: ProxyResponse, time: string | undefined, uses: Uses, noop: boolean): Record<string, unknown> => {
+  const context: Record<string, unknown> = {
+    resp_completed: res.isComplete,
+    // KrakenD fills the metadata for `no-op` answers only
+    resp_metadata_status: noop ? BigInt(res.metadata.status) : noMetadata.status,
+    resp_metadata_headers: noop ? res.metadata.headers : noMetadata.headers
+  }
+  if (uses.data) context["resp_data"] = celData(res.data)
+  if (time !== undefined) context["now"] = time
+  return context
+}
 
 /** The index of the first expression that does not answer `true`, or -1. */
 const firstRefusal = (stage: ReadonlyArray<Evaluate>, context: Record<string, unknown>): number => {
@@ -182,11 +183,13 @@ export const jwtCheck = (checks: ReadonlyArray<CelCheck> | undefined): ((claims:
 export const make = (checks: ReadonlyArray<CelCheck> | undefined, noop: boolean): Middleware | undefined => {
   if (checks === undefined || checks.length === 0) return undefined
   const exprs = (key: string) => checks.map((c) => c.check_expr).filter((e) => e.includes(key))
-  const pre = exprs("req").map((e) => environment.parse(e) as Evaluate)
-  const post = exprs("resp").map((e) => environment.parse(e) as Evaluate)
-  if (pre.length === 0 && post.length === 0) return undefined // only JWT checks: the validator runs them
-  const preUses = usesOf(exprs("req"))
-  const postUses = usesOf(exprs("resp"))
+  const requestExprs = exprs("req")
+  const responseExprs = exprs("resp")
+  if (requestExprs.length === 0 && responseExprs.length === 0) return undefined // only JWT checks: the validator runs them
+  const pre = requestExprs.map((e) => environment.parse(e) as Evaluate)
+  const post = responseExprs.map((e) => environment.parse(e) as Evaluate)
+  const preUses = usesOf(requestExprs)
+  const postUses = usesOf(responseExprs)
   const withNow = preUses.now || postUses.now
   return (next) => (req) => {
     // `now` once per call, shared by both stages (krakend-cel); unused variables are not built

@@ -106,18 +106,20 @@ export const proxy = (runtime: Runtime, endpoint: EndpointConfig): Middleware | 
   return stage(runtime, route, settings.traces, metric, fixed, settings.traceAttributes, { on: settings.reportHeaders, skip: settings.skipHeaders })
 }
 
+/** The fixed attributes of a backend's spans and metrics (stage and client layers). */
+const backendAttributes = (endpoint: EndpointConfig, backend: BackendConfig, route: string) => ({
+  "http.request.method": backend.method,
+  "http.route": route,
+  "krakend.endpoint.route": Settings.endpointName(endpoint.endpoint),
+  "krakend.endpoint.method": endpoint.method
+})
+
 /** The backend stage of a backend, outermost in its stack. */
 export const backendStage = (runtime: Runtime, endpoint: EndpointConfig, backend: BackendConfig): Middleware | undefined => {
   const settings = runtime.settings.backend(endpoint, backend)
   if (settings === undefined) return undefined
   const route = Settings.backendName(backend.url_pattern)
-  const fixed = {
-    "http.request.method": backend.method,
-    "http.route": route,
-    "krakend.endpoint.route": Settings.endpointName(endpoint.endpoint),
-    "krakend.endpoint.method": endpoint.method,
-    "krakend.stage": "backend"
-  }
+  const fixed = { ...backendAttributes(endpoint, backend, route), "krakend.stage": "backend" }
   const metric = durationMetric(settings.stageMetrics ? runtime.instruments?.backendDuration : undefined, settings.metricAttributes)
   return stage(runtime, route, settings.stageTraces, metric, fixed, settings.traceAttributes, { on: settings.reportHeaders, skip: settings.skipHeaders })
 }
@@ -193,10 +195,7 @@ export const client = (runtime: Runtime, endpoint: EndpointConfig, backend: Back
   if (!tracing && instruments === undefined) return undefined
   const route = Settings.backendName(backend.url_pattern)
   const fixed = {
-    "http.request.method": backend.method,
-    "http.route": route,
-    "krakend.endpoint.route": Settings.endpointName(endpoint.endpoint),
-    "krakend.endpoint.method": endpoint.method,
+    ...backendAttributes(endpoint, backend, route),
     clientname: Settings.withoutQuery(backend.url_pattern)
   }
   const metricAttributes = settings?.metricAttributes ?? {}
