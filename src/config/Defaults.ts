@@ -134,7 +134,8 @@ const backend = (
       ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
       ...cel(raw.extra_config["validation/cel"], path, findings, { level: "backend", validator: false }),
       ...(raw.extra_config["qos/ratelimit/proxy"] === undefined ? {} : { "qos/ratelimit/proxy": raw.extra_config["qos/ratelimit/proxy"] }),
-      ...(raw.extra_config["qos/circuit-breaker"] === undefined ? {} : { "qos/circuit-breaker": raw.extra_config["qos/circuit-breaker"] })
+      ...(raw.extra_config["qos/circuit-breaker"] === undefined ? {} : { "qos/circuit-breaker": raw.extra_config["qos/circuit-breaker"] }),
+      ...lua("modifier/lua-backend", raw.extra_config["modifier/lua-backend"], path, findings)
     }
   }
 }
@@ -184,6 +185,15 @@ const proxyOptions = (
     combiner
   }
 }
+
+/** A Lua namespace with the path it was written at. */
+const lua = <K extends "modifier/lua-endpoint" | "modifier/lua-proxy" | "modifier/lua-backend">(
+  name: K,
+  raw: Omit<Model.LuaConfig, "path"> | undefined,
+  path: string,
+  findings: Shape.Findings
+): { readonly [P in K]?: Model.LuaConfig } =>
+  raw === undefined ? {} : ({ [name]: { ...raw, path: Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), name)) } } as { readonly [P in K]?: Model.LuaConfig })
 
 /** A `validation/cel` list, kept when every expression compiles (else issues at their paths as written). */
 const cel = (
@@ -255,6 +265,8 @@ export const endpoint = (
       ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
       ...cel(raw.extra_config["validation/cel"], path, findings, { level: "endpoint", validator: raw.extra_config["auth/validator"] !== undefined }),
       ...jsonSchema(raw.extra_config["validation/json-schema"], path, findings),
+      ...lua("modifier/lua-endpoint", raw.extra_config["modifier/lua-endpoint"], path, findings),
+      ...lua("modifier/lua-proxy", raw.extra_config["modifier/lua-proxy"], path, findings),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }
   }
@@ -464,6 +476,7 @@ export const service = (
     ...(raw.extra_config["security/http"] === undefined ? {} : { "security/http": raw.extra_config["security/http"] }),
     ...(raw.extra_config["auth/api-keys"] === undefined ? {} : { "auth/api-keys": raw.extra_config["auth/api-keys"] }),
     ...revoker(raw.extra_config["auth/revoker"]),
+    ...lua("modifier/lua-endpoint", raw.extra_config["modifier/lua-endpoint"], JsonPath.root, findings),
     ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root, findings)
   }
 })

@@ -131,8 +131,30 @@ export interface BackendHttpOptions {
  * const limit = service["sluice/server"]?.max_concurrent_requests
  * ```
  */
+/**
+ * A Lua namespace (`modifier/lua-endpoint`, `modifier/lua-proxy`, `modifier/lua-backend`) with
+ * the JSON path it was read from (start errors name it).
+ *
+ * @example
+ * ```ts
+ * const lua: LuaConfig = { sources: [], pre: "request.load():headers('X-Lua', '1')", post: "", live: false, allow_open_libs: false, skip_next: false, md5: {}, path: "$.endpoints[0].extra_config[\"modifier/lua-proxy\"]" }
+ * ```
+ */
+export interface LuaConfig {
+  readonly sources: ReadonlyArray<string>
+  readonly pre: string
+  readonly post: string
+  readonly live: boolean
+  readonly allow_open_libs: boolean
+  readonly skip_next: boolean
+  readonly md5: Readonly<Record<string, string>>
+  readonly path: string
+}
+
 export interface ServiceExtraConfig {
   readonly router: RouterOptions
+  /** Lua on every request, before the routes (`ctx`); any failure is a 500. */
+  readonly "modifier/lua-endpoint"?: LuaConfig | undefined
   readonly "telemetry/logging": LoggingOptions | undefined
   readonly "sluice/errors"?: SluiceErrorsOptions | undefined
   /** Overload protection of the HTTP server (Sluice only). */
@@ -196,6 +218,10 @@ export interface CorsOptions {
  */
 export interface EndpointExtraConfig {
   readonly proxy: EndpointProxyOptions | undefined
+  /** Lua before the rate limit, on the HTTP request (`ctx`). */
+  readonly "modifier/lua-endpoint"?: LuaConfig | undefined
+  /** Lua around the merge (`request`, `response`). */
+  readonly "modifier/lua-proxy"?: LuaConfig | undefined
   /** Request/response modifier plugins around the merge (`src/plugin`). */
   readonly "plugin/req-resp-modifier"?: PluginNamespace | undefined
   /** Sluice's own endpoint options (`sluice/endpoint`). */
@@ -468,6 +494,8 @@ export interface SluiceServerOptions {
  */
 export interface BackendExtraConfig {
   readonly "backend/http": BackendHttpOptions | undefined
+  /** Lua around this backend's call (`request`, `response`). */
+  readonly "modifier/lua-backend"?: LuaConfig | undefined
   readonly proxy?: BackendProxyOptions | undefined
   readonly "sluice/backend"?: SluiceBackendOptions | undefined
   /** Request/response modifier plugins around this backend's call (`src/plugin`). */

@@ -226,6 +226,17 @@ export const SluiceCompat = Schema.Struct({
   )
 }).annotate({ identifier: "SluiceCompat", description: "Sluice compatibility options (extra_config[\"sluice/compat\"])" })
 
+/** `modifier/lua-endpoint`, `modifier/lua-proxy`, `modifier/lua-backend` (krakend-lua's keys). */
+export const Lua = Schema.Struct({
+  sources: Fields.withDefault(Fields.Strings, [], "Lua files joined into one chunk run before pre, paths from the working directory"),
+  pre: Fields.withDefault(Schema.String, "", "Lua run before the call (on request, or ctx at router level)"),
+  post: Fields.withDefault(Schema.String, "", "Lua run after the call (on request and response; proxy and backend level)"),
+  live: Fields.flag("Re-read the sources when they change (checked at most once a second); md5 is not checked"),
+  allow_open_libs: Fields.flag("Give scripts the string, math, os, io, coroutine and utf8 libraries (base, table and package always)"),
+  skip_next: Fields.flag("Do not call the pipe below: post gets an empty, incomplete answer (proxy and backend level)"),
+  md5: Fields.withDefault(Schema.Record(Schema.String, Schema.String), {}, "Expected MD5 (hex) of each source file, by its sources entry")
+}).annotate({ identifier: "Lua", description: "Lua scripts (krakend-lua); a missing file, wrong md5 or syntax error stops the start" })
+
 /** Implemented service namespaces. */
 export const ServiceExtraConfig = Schema.Struct({
   router: Fields.withDefault(Router, {}, "Router options"),
@@ -241,7 +252,8 @@ export const ServiceExtraConfig = Schema.Struct({
   "auth/revoker": Schema.optionalKey(AuthNamespaces.Revoker),
   "auth/api-keys": Schema.optionalKey(AuthNamespaces.ApiKeys),
   "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.OpenTelemetry),
-  "telemetry/logstash": Schema.optionalKey(TelemetryNamespaces.Logstash)
+  "telemetry/logstash": Schema.optionalKey(TelemetryNamespaces.Logstash),
+  "modifier/lua-endpoint": Schema.optionalKey(Lua)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
 /** Endpoint `qos/ratelimit/router` (krakend-ratelimit): in-memory token buckets, per process. */
@@ -270,6 +282,8 @@ export const EndpointExtraConfig = Schema.Struct({
   "plugin/req-resp-modifier": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginModifier" })),
   "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.EndpointOpenTelemetry),
   "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks)),
+  "modifier/lua-endpoint": Schema.optionalKey(Lua),
+  "modifier/lua-proxy": Schema.optionalKey(Lua),
   "validation/json-schema": Schema.optionalKey(
     Schema.Record(Schema.String, Schema.Unknown).annotate({
       identifier: "JsonSchemaValidation",
@@ -301,7 +315,8 @@ export const BackendExtraConfig = Schema.Struct({
   "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.BackendOpenTelemetry),
   "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks)),
   "qos/ratelimit/proxy": Schema.optionalKey(Schema.suspend(() => ProxyRateLimit)),
-  "qos/circuit-breaker": Schema.optionalKey(Schema.suspend(() => CircuitBreaker))
+  "qos/circuit-breaker": Schema.optionalKey(Schema.suspend(() => CircuitBreaker)),
+  "modifier/lua-backend": Schema.optionalKey(Lua)
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
 
 /** `qos/ratelimit/proxy` (backend): KrakenD's token bucket of the calls to one backend. */
@@ -368,7 +383,8 @@ export const serviceShape: Shape.Shape = {
     "auth/revoker": Shape.of(AuthNamespaces.Revoker, { hints: AuthNamespaces.revokerHints }),
     "auth/api-keys": Shape.of(AuthNamespaces.ApiKeys, { arrays: { keys: Shape.of(AuthNamespaces.ApiKey) } }),
     "telemetry/opentelemetry": TelemetryNamespaces.serviceShape,
-    "telemetry/logstash": Shape.of(TelemetryNamespaces.Logstash)
+    "telemetry/logstash": Shape.of(TelemetryNamespaces.Logstash),
+    "modifier/lua-endpoint": Shape.of(Lua)
   }
 }
 
@@ -388,7 +404,9 @@ export const endpointShape: Shape.Shape = {
     "auth/validator": Shape.of(AuthNamespaces.Validator),
     "auth/signer": Shape.of(AuthNamespaces.Signer, { unimplemented: AuthNamespaces.signerIgnored }),
     "auth/api-keys": Shape.of(AuthNamespaces.EndpointApiKeys),
-    "telemetry/opentelemetry": TelemetryNamespaces.endpointShape
+    "telemetry/opentelemetry": TelemetryNamespaces.endpointShape,
+    "modifier/lua-endpoint": Shape.of(Lua),
+    "modifier/lua-proxy": Shape.of(Lua)
   }
 }
 
@@ -406,6 +424,7 @@ export const backendShape: Shape.Shape = {
       unimplemented: unimplementedKeys["BackendHttpClient"]!,
       objects: { client_tls: Shape.of(TlsSchema.ClientTls, { arrays: { client_certs: Shape.of(TlsSchema.ClientCert) } }) }
     }),
-    "telemetry/opentelemetry": TelemetryNamespaces.backendShape
+    "telemetry/opentelemetry": TelemetryNamespaces.backendShape,
+    "modifier/lua-backend": Shape.of(Lua)
   }
 }

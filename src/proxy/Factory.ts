@@ -5,10 +5,10 @@
  *
  * Backend stack, outer → inner: [telemetry backend stage] → deadline → query filter → request
  * builder → concurrent calls → host selection → header filter → backend modifiers → circuit
- * breaker → proxy rate limit → CEL checks → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
+ * breaker → proxy rate limit → Lua (`modifier/lua-backend`) → CEL checks → martian → [telemetry client span + traceparent] → executor (the default one, or the backend's
  * `plugin/http-client`) → status handling → decoder → formatter.
  *
- * Endpoint stack: signer → CEL checks → JSON Schema validation → [telemetry proxy span] → static → endpoint modifiers → endpoint
+ * Endpoint stack: signer → Lua (`modifier/lua-proxy`) → CEL checks → JSON Schema validation → [telemetry proxy span] → static → endpoint modifiers → endpoint
  * flatmap → 1 backend: its stack; N > 1: the parallel or sequential merge of the stacks. Shadow
  * backends are split off and called on the side. Telemetry stages exist only when
  * `telemetry/opentelemetry` asks for them.
@@ -29,6 +29,7 @@ import * as CircuitBreaker from "../qos/CircuitBreaker.ts"
 import * as ProxyRateLimit from "../qos/ProxyRateLimit.ts"
 import * as Cel from "../scripting/Cel.ts"
 import * as JsonSchema from "../scripting/JsonSchema.ts"
+import * as LuaStage from "../scripting/lua/ProxyStage.ts"
 import * as Concurrent from "./Concurrent.ts"
 import * as Deadline from "./Deadline.ts"
 import * as Executor from "./Executor.ts"
@@ -86,6 +87,8 @@ export const makeBackendProxy = (
     const traced = telemetry === undefined ? call : (PipeLayers.client(telemetry, endpoint, backend)?.(call) ?? call)
     // `modifier/martian` wraps the executor: around the call, on the raw answer (identity without it)
     const executor = Martian.make(backend)(traced)
+    const lua = backend.extra_config["modifier/lua-backend"]
+    const luaStage = lua === undefined ? undefined : yield* LuaStage.make(lua, "backend")
     return stack(
       [
         ...(telemetry === undefined ? [] : PipeLayers.present(PipeLayers.backendStage(telemetry, endpoint, backend))), // backend stage span
@@ -99,6 +102,7 @@ export const makeBackendProxy = (
         ...PipeLayers.present(
           CircuitBreaker.make(backend), // `qos/circuit-breaker`: counts everything below it
           ProxyRateLimit.make(backend), // `qos/ratelimit/proxy`
+          luaStage, // `modifier/lua-backend`: pre and post around the call, the URL fixed
           Cel.make(backend.extra_config["validation/cel"], backend.encoding === "no-op") // backend `validation/cel`, on the formatted answer
         )
       ],
@@ -121,12 +125,15 @@ export const makeEndpointProxy = (
     : Effect.zipWith(pipe, makeMainProxy(shadow.endpoint, service), (p, s) => Shadow.make(s, shadow.timeout)(p))
   // `validation/json-schema` around shadow and static (KrakenD CE's proxy factory); `auth/signer`,
   // outermost: it signs what the whole endpoint answers
-  return Effect.all([shadowed, JsonSchema.make(endpoint), Signer.make(endpoint)]).pipe(
-    Effect.map(([proxy, validation, signer]) => {
+  const lua = endpoint.extra_config["modifier/lua-proxy"]
+  return Effect.all([shadowed, JsonSchema.make(endpoint), Signer.make(endpoint), lua === undefined ? Effect.undefined : LuaStage.make(lua, "proxy")]).pipe(
+    Effect.map(([proxy, validation, signer, luaStage]) => {
       const validated = validation === undefined ? proxy : validation(proxy)
       // `validation/cel` around the JSON Schema: its request checks run first, its response checks last
       const checked = Cel.make(endpoint.extra_config["validation/cel"], endpoint.output_encoding === "no-op")?.(validated) ?? validated
-      return signer === undefined ? checked : signer(checked)
+      // `modifier/lua-proxy` around CEL: CEL and the schema see the request its pre changed
+      const scripted = luaStage === undefined ? checked : luaStage(checked)
+      return signer === undefined ? scripted : signer(scripted)
     })
   )
 }

@@ -1,0 +1,179 @@
+/**
+ * `modifier/lua-proxy` (endpoint, around the merge) and `modifier/lua-backend` (backend, around
+ * the call, after the URL is fixed): krakend-lua's `proxy/proxy.go` (SCRIPTING.md §1.4). The
+ * sources run, then `pre` on `request`; then the pipe below (unless `skip_next`: an empty,
+ * incomplete answer); then `post` on `request` and `response`. `post` does not run when the
+ * pipe below failed (a partial merge included, as lura returns an error with it). A script's
+ * error fails the stage: `custom_error`'s status and content type, else 500, the text as
+ * `msg (file:Ln)` (the body only with `return_error_msg`).
+ *
+ * @since 0.3.0
+ */
+import * as Effect from "effect/Effect"
+import { Readable } from "node:stream"
+import type { LuaConfig } from "../../config/Model.ts"
+import { encodeQuery } from "../../proxy/HostSelection.ts"
+import type { Middleware, ProxyRequest, ProxyResponse } from "../../proxy/Proxy.ts"
+import { ModifierError } from "../../proxy/ProxyError.ts"
+import * as Runner from "./Runner.ts"
+import * as Script from "./Script.ts"
+import * as Vm from "./Vm.ts"
+
+const empty = new Uint8Array(0)
+
+/** The answer of a skipped `next` (krakend-lua: no data, incomplete, status 0). */
+const skipped = (): ProxyResponse => ({
+  data: Object.create(null),
+  isComplete: false,
+  metadata: { status: 0, headers: {} },
+  io: undefined,
+  errors: []
+})
+
+const toError = (e: Runner.RunError): ModifierError =>
+  new ModifierError({
+    message: e.message,
+    status: e.status === undefined || e.status < 0 ? 500 : e.status,
+    ...(e.contentType === undefined ? {} : { contentType: e.contentType })
+  })
+
+/** Go's `url.ParseQuery` then `Encode`: the pairs, sorted by name. */
+const parseQuery = (text: string): ProxyRequest["query"] =>
+  [...new URLSearchParams(text)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+
+const pushRequest = (vm: Vm.Vm, req: ProxyRequest, uses: Script.Uses): void => {
+  vm.table()
+  vm.setString("method", req.method)
+  vm.setString("path", req.path)
+  vm.setString("url", req.url ?? "")
+  if (uses.query) vm.setString("query", encodeQuery(req.query))
+  if (uses.params) vm.setStringMap("params", req.params)
+  if (uses.headers) vm.setListMap("headers", req.headers)
+  if (uses.body) vm.setBytes("body", req.body ?? empty)
+}
+
+/** The request after a run (the state table at index 1). */
+const readRequest = (vm: Vm.Vm, req: ProxyRequest, uses: Script.Uses, level: "proxy" | "backend"): ProxyRequest => {
+  if (!vm.readBoolean(1, "dirty")) return req
+  const out: { -readonly [K in keyof ProxyRequest]: ProxyRequest[K] } = { ...req }
+  out.method = vm.readString(1, "method") ?? req.method
+  out.path = vm.readString(1, "path") ?? req.path
+  // at proxy level the URL is not built yet (lura's request builder overwrites it)
+  if (level === "backend") out.url = vm.readString(1, "url") ?? req.url
+  if (uses.query) {
+    const query = vm.readString(1, "query")
+    if (query !== undefined && query !== encodeQuery(req.query)) out.query = parseQuery(query)
+  }
+  if (uses.params) {
+    const idx = vm.open(1, "params")
+    if (idx !== undefined) {
+      out.params = vm.readStringMap(idx)
+      vm.close(idx)
+    }
+  }
+  if (uses.headers) {
+    const idx = vm.open(1, "headers")
+    if (idx !== undefined) {
+      out.headers = vm.readListMap(idx)
+      vm.close(idx)
+    }
+  }
+  if (vm.readBoolean(1, "bodySet")) out.body = vm.readBytes(1, "body")
+  return out
+}
+
+const pushResponse = (vm: Vm.Vm, res: ProxyResponse, body: Uint8Array | undefined, uses: Script.Uses): void => {
+  vm.table()
+  vm.setBoolean("complete", res.isComplete)
+  vm.setNumber("status", res.metadata.status)
+  if (uses.headers) vm.setListMap("headers", res.metadata.headers)
+  if (uses.data) vm.setJson("data", res.data)
+  if (body !== undefined) vm.setBytes("body", body)
+  vm.nest("response")
+}
+
+const readResponse = (vm: Vm.Vm, res: ProxyResponse, uses: Script.Uses): ProxyResponse => {
+  const r = vm.open(1, "response")
+  if (r === undefined) return res
+  try {
+    if (!vm.readBoolean(r, "dirty")) return res
+    const out: { -readonly [K in keyof ProxyResponse]: ProxyResponse[K] } = { ...res }
+    out.isComplete = vm.readBoolean(r, "complete")
+    const status = vm.readNumber(r, "status") ?? res.metadata.status
+    let headers = res.metadata.headers
+    if (uses.headers) {
+      const idx = vm.open(r, "headers")
+      if (idx !== undefined) {
+        headers = vm.readListMap(idx)
+        vm.close(idx)
+      }
+    }
+    out.metadata = { status, headers }
+    if (uses.data && vm.readBoolean(r, "dataUsed")) {
+      const idx = vm.open(r, "data")
+      if (idx !== undefined) {
+        const data = vm.readJson(idx)
+        vm.close(idx)
+        if (typeof data === "object" && data !== null && !Array.isArray(data)) out.data = data as Record<string, unknown>
+      }
+    }
+    if (vm.readBoolean(r, "bodySet")) {
+      const bytes = vm.readBytes(r, "body") ?? empty
+      out.io = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)])
+    }
+    return out
+  } finally {
+    vm.close(r)
+  }
+}
+
+const readAll = (io: Readable): Effect.Effect<Uint8Array> =>
+  Effect.promise(async () => {
+    const chunks: Array<Buffer> = []
+    for await (const chunk of io) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string))
+    return new Uint8Array(Buffer.concat(chunks))
+  })
+
+/** Builds the stage of one Lua namespace at proxy or backend level. */
+export const make = (config: LuaConfig, level: "proxy" | "backend"): Effect.Effect<Middleware, import("../../config/ConfigError.ts").ConfigError> =>
+  Effect.map(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]): Middleware => {
+    const pool = Runner.pool(script, shared)
+    return (next) => (req) =>
+      Effect.suspend(() => {
+        const lease = pool.acquire()
+        const { version } = lease
+        const uses = version.uses
+        const preChunks = version.pre
+        let released = false
+        const release = Effect.sync(() => {
+          if (released) return
+          released = true
+          lease.vm.finish()
+          pool.release(lease)
+        })
+        const pre = preChunks.length === 0
+          ? Effect.succeed(req)
+          : Effect.suspend(() => {
+            pushRequest(lease.vm, req, uses)
+            const status = lease.vm.start(lease.env, "request", preChunks, Runner.cpuMs, Runner.memory)
+            return Effect.map(Runner.drive(lease, status, req.deadline), () => readRequest(lease.vm, req, uses, level))
+          }).pipe(Effect.tap(() => Effect.sync(() => lease.vm.finish())))
+        const call = (r: ProxyRequest) => (config.skip_next ? Effect.succeed(skipped()) : next(r))
+        const post = (r: ProxyRequest, res: ProxyResponse) =>
+          Effect.flatMap(uses.body && res.io !== undefined ? readAll(res.io) : Effect.succeed(undefined), (body) =>
+            Effect.suspend(() => {
+              pushRequest(lease.vm, r, uses)
+              pushResponse(lease.vm, body === undefined ? res : { ...res, io: undefined }, body, uses)
+              const status = lease.vm.start(lease.env, "request", ["post"], Runner.cpuMs, Runner.memory)
+              return Effect.map(Runner.drive(lease, status, r.deadline), () => {
+                const out = readResponse(lease.vm, res, uses)
+                return body !== undefined && out.io === undefined ? { ...out, io: Readable.from([Buffer.from(body)]) } : out
+              })
+            }))
+        // lura returns a partial merge with an error: krakend-lua's post does not run then
+        const run = version.hasPost
+          ? Effect.flatMap(pre, (r) => Effect.flatMap(call(r), (res) => (res.errors.length > 0 ? Effect.succeed(res) : post(r, res))))
+          : Effect.flatMap(Effect.ensuring(pre, release), call)
+        return run.pipe(Effect.mapError((e) => ("_tag" in e ? e : toError(e))), Effect.ensuring(release))
+      })
+  })

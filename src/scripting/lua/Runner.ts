@@ -1,0 +1,125 @@
+/**
+ * Runs a stage's Lua: a pool of VMs per stage (created when needed, reused, never shared by two
+ * requests at once: a request keeps its VM from `pre` to `post`, so globals set in `pre` are
+ * seen by `post` as in KrakenD, and no other request's), the resume loop (time slices,
+ * `http_response` calls made with undici under the request's deadline) and the bounds: a run
+ * gets `cpuMs` of Lua time and `memory` bytes; a VM that hit a bound, or whose run was
+ * interrupted, is closed and replaced.
+ *
+ * @since 0.3.0
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import { Agent, interceptors, request as undiciRequest } from "undici"
+import * as Version from "../../Version.ts"
+import { describe, type Script, type Version as ScriptVersion } from "./Script.ts"
+import * as Vm from "./Vm.ts"
+
+/** Lua time a run may use (ms), waits for `http_response` excluded. */
+export const cpuMs = 1000
+/** Memory a run may allocate beyond what its VM holds (bytes). */
+export const memory = 32 * 1024 * 1024
+/** Idle VMs kept per stage. */
+const keepIdle = 64
+
+/** A VM of a stage's pool, with the version it was built from. */
+export interface Lease {
+  readonly vm: Vm.Vm
+  readonly version: ScriptVersion
+  env: number
+}
+
+/** The pool of one stage. */
+export interface Pool {
+  readonly script: Script
+  acquire(): Lease
+  release(lease: Lease): void
+}
+
+/** A pool for a script (the WebAssembly module is loaded by `Script.make`). */
+export const pool = (script: Script, shared: Vm.Module): Pool => {
+  const idle: Array<Lease> = []
+  return {
+    script,
+    acquire: () => {
+      const version = script.current()
+      let lease = idle.pop()
+      while (lease !== undefined && lease.version !== version) {
+        lease.vm.close()
+        lease = idle.pop()
+      }
+      if (lease === undefined) lease = { vm: Vm.Vm.make(shared, version.settings), version, env: 0 }
+      lease.env = lease.vm.newEnv()
+      return lease
+    },
+    release: (lease) => {
+      lease.vm.unref(lease.env)
+      if (lease.vm.broken || idle.length >= keepIdle) lease.vm.close()
+      else idle.push(lease)
+    }
+  }
+}
+
+/** A failed run: Lua's message mapped to the file and line (`msg (file:Ln)`), or custom_error's. */
+export interface RunError {
+  readonly message: string
+  readonly status?: number | undefined
+  readonly contentType?: string | undefined
+}
+
+const nextTurn = Effect.callback<void>((resume) => {
+  const t = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(t))
+})
+
+const LUA_OK = 0
+const LUA_YIELD = 1
+
+/** `http_response`'s client: Go's default client follows up to 10 redirects. */
+let client: ReturnType<Agent["compose"]> | undefined
+
+const httpCall = (call: Vm.HttpCall, deadline: number): Effect.Effect<Vm.HttpResult | string> =>
+  Effect.tryPromise({
+    try: async (signal) => {
+      const headers: Record<string, Array<string>> = { ...call.headers }
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === "user-agent")) headers["User-Agent"] = [Version.userAgent]
+      const remaining = deadline - Date.now()
+      const res = await undiciRequest(call.url, {
+        method: call.method as "GET",
+        headers,
+        body: call.body === "" ? null : call.body,
+        signal: remaining > 0 ? AbortSignal.any([signal, AbortSignal.timeout(remaining)]) : signal,
+        dispatcher: (client ??= new Agent().compose(interceptors.redirect({ maxRedirections: 10 })))
+      })
+      const body = await res.body.text()
+      const out: Record<string, Array<string>> = {}
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (value === undefined) continue
+        out[name.toLowerCase()] = Array.isArray(value) ? value : [value]
+      }
+      return { status: res.statusCode, headers: out, body } satisfies Vm.HttpResult
+    },
+    catch: (error) => (error instanceof Error ? error.message : String(error))
+  }).pipe(Effect.catch((message) => Effect.succeed(message)))
+
+/**
+ * Drives a started run to its end: resumes after time slices and `http_response` calls.
+ * Succeeds with the VM's stack holding the state table at index 1.
+ */
+export const drive = (lease: Lease, status: number, deadline: number): Effect.Effect<void, RunError> => {
+  const vm = lease.vm
+  const loop = (s: number): Effect.Effect<void, RunError> => {
+    if (s === LUA_OK) return Effect.void
+    if (s !== LUA_YIELD) {
+      const failure = vm.failure(s)
+      return Effect.fail(failure.status === undefined ? { message: describe(lease.version, failure.message) } : failure)
+    }
+    const call = vm.yielded()
+    if (call === undefined) return Effect.flatMap(nextTurn, () => loop(vm.resume(0)))
+    return Effect.flatMap(httpCall(call, deadline), (result) => {
+      vm.pushHttp(result)
+      return loop(vm.resume(2))
+    })
+  }
+  return loop(status).pipe(Effect.onInterrupt(() => Effect.sync(() => vm.abandon())))
+}
