@@ -2,10 +2,11 @@
  * The endpoint chain: the ONLY place where the order of the endpoint-level stages is written
  * (KrakenD CE `handler_factory.go`). Outer → inner:
  *
- *   bot detector → JWT validator → API keys → [endpoint Lua: later] → router rate limit → endpoint handler
+ *   bot detector → JWT validator → API keys → endpoint Lua (`modifier/lua-endpoint`) → router rate limit → endpoint handler
  *
  * So a bot is refused before its token is checked, and a request refused with 401/403 is never
- * counted by the rate limit (whose `header` strategy sees the validator's propagated headers).
+ * counted by the rate limit (whose `header` strategy sees the validator's propagated headers and
+ * the headers a Lua script set).
  * Stages that need effects to build (key sources) are built by `build` when the gateway starts;
  * a stage the endpoint does not configure is absent and costs nothing.
  *
@@ -20,6 +21,7 @@ import * as Validator from "../auth/Validator.ts"
 import type { ConfigError } from "../config/ConfigError.ts"
 import type { EndpointConfig, GatewayConfig } from "../config/Model.ts"
 import * as RateLimit from "../qos/RateLimit.ts"
+import * as LuaRouter from "../scripting/lua/RouterStage.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 import type { ClientIp } from "./ClientIp.ts"
 import type { Handler } from "./Endpoint.ts"
@@ -33,6 +35,8 @@ export interface Built {
   readonly validator?: Wrap | undefined
   /** `auth/api-keys`. */
   readonly apiKeys?: Wrap | undefined
+  /** `modifier/lua-endpoint`. */
+  readonly lua?: Wrap | undefined
 }
 
 /** What the stages share across endpoints (JWK key sources, the revoker, the service config). */
@@ -47,11 +51,14 @@ export const shared = (config: GatewayConfig): Effect.Effect<Shared, ConfigError
   Effect.map(Revoker.fromConfig(config.extra_config["auth/revoker"]), (revoker) => ({ config, keys: Validator.sources(), revoker }))
 
 /** Builds the stages of an endpoint that need more than its own config. */
-export const build = (endpoint: EndpointConfig, common: Shared): Effect.Effect<Built, ConfigError, Scope.Scope> =>
-  Effect.map(Validator.make(endpoint, common.keys, common.revoker), (validator) => ({
-    validator,
-    apiKeys: ApiKeys.make(common.config, endpoint)
-  }))
+export const build = (endpoint: EndpointConfig, common: Shared): Effect.Effect<Built, ConfigError, Scope.Scope> => {
+  const lua = endpoint.extra_config["modifier/lua-endpoint"]
+  return Effect.zipWith(
+    Validator.make(endpoint, common.keys, common.revoker),
+    lua === undefined ? Effect.undefined : LuaRouter.endpoint(lua, endpoint.endpoint),
+    (validator, luaStage) => ({ validator, apiKeys: ApiKeys.make(common.config, endpoint), lua: luaStage })
+  )
+}
 
 /** KrakenD's answer to a bot: 403, empty body. */
 export const forbidden = HttpServerResponse.empty({ status: 403, headers: { "content-length": "0" } })
@@ -81,6 +88,7 @@ export const make = (options: Options, handler: Handler): Handler => {
     guarded(BotDetector.fromConfig(endpoint.extra_config["security/bot-detector"])),
     options.built?.validator ?? identity,
     options.built?.apiKeys ?? identity,
+    options.built?.lua ?? identity,
     RateLimit.wrap({ endpoint, clientIp: options.clientIp, headers: options.failHeaders })
   ]
   return stages.reduceRight<Handler>((inner, stage) => stage(inner), handler)

@@ -3,7 +3,7 @@
  * (KrakenD CE `router_engine.go`, AUTH-TLS.md §0.1). Outer → inner:
  *
  *   [TLS listener: `Server.ts`] → [telemetry global layer] → CORS → handler plugins → access log → security/http → load shedding
- *   (`sluice/server.max_concurrent_requests`) → [service Lua: later] → router (service bot
+ *   (`sluice/server.max_concurrent_requests`) → service Lua (`modifier/lua-endpoint`) → router (service bot
  *   detector, then the endpoints' own chains, `EndpointStack.ts`)
  *
  * So a CORS preflight is answered before any plugin, and security headers are on every routed
@@ -15,6 +15,7 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { ConfigError } from "../config/ConfigError.ts"
+import * as LuaRouter from "../scripting/lua/RouterStage.ts"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as PluginInstall from "../plugin/Install.ts"
 import * as AccessLog from "../router/AccessLog.ts"
@@ -25,17 +26,23 @@ import * as ServerLayer from "../telemetry/ServerLayer.ts"
 import { TelemetryRuntime } from "../telemetry/Telemetry.ts"
 import * as LoadShed from "./LoadShed.ts"
 
+const serviceLua = (config: GatewayConfig): Effect.Effect<((app: HttpApp) => HttpApp) | undefined, ConfigError> => {
+  const lua = config.extra_config["modifier/lua-endpoint"]
+  return lua === undefined ? Effect.undefined : LuaRouter.service(lua)
+}
+
 /** Wraps the router (built by `router`) in the service chain of `config`. */
 export const make = <E, R>(
   config: GatewayConfig,
   options: PluginInstall.Options & { readonly accessLog?: boolean | undefined; readonly debug?: boolean | undefined },
   router: Effect.Effect<HttpApp, E, R>
 ): Effect.Effect<HttpApp, E | ConfigError, R | Scope.Scope> =>
-  Effect.flatMap(TelemetryRuntime, (telemetry) => {
+  Effect.flatMap(Effect.zip(TelemetryRuntime, serviceLua(config)), ([telemetry, lua]) => {
     const inner = [
       AccessLog.stage(config, options.accessLog ?? options.debug ?? false),
       HttpSecure.fromConfig(config),
-      LoadShed.fromConfig(config)
+      LoadShed.fromConfig(config),
+      ...(lua === undefined ? [] : [lua])
     ]
     const outer = [
       ...(telemetry === undefined ? [] : [ServerLayer.make(telemetry, config.tls === undefined ? "http" : "https")]),
