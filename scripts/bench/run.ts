@@ -282,7 +282,8 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
           "qos/ratelimit/router": { max_rate: 1000, client_max_rate: 10, strategy: "ip" },
           "security/bot-detector": { deny: ["curl.*"] },
           "validation/cel": [{ check_expr: "req_method == 'GET'" }],
-          "validation/json-schema": { type: "object" }
+          "validation/json-schema": { type: "object" },
+          "modifier/lua-proxy": { pre: "local r = request.load()", post: "local d = response.load():data()" }
         },
         backend: [{
           url_pattern: "/a/{id}",
@@ -476,6 +477,25 @@ const main = async () => {
     }]
   }))
   const qosGateway = await node(1, "src/cli/main.ts", ["run", "-c", qosFile, "-p", "0", "--workers", "1"])
+  // the lua scenario: the plain route with a Lua pre (read a header, set one) and post (walk the
+  // answer's keys, add one) on its backend (modifier/lua-backend)
+  const luaFile = join(dir, "sluice-lua.json")
+  writeFileSync(luaFile, JSON.stringify({
+    ...celRoute,
+    endpoints: [{
+      ...celRoute.endpoints[0],
+      backend: [{
+        url_pattern: "/a/{id}",
+        extra_config: {
+          "modifier/lua-backend": {
+            pre: "local r = request.load(); r:headers('X-From-Lua', r:headers('User-Agent') .. '-ok')",
+            post: "local d = response.load():data(); local ks = d:keys(); local n = 0; for i = 0, ks:len() - 1 do if d:get(ks:get(i)) ~= nil then n = n + 1 end end; d:set('keys', n)"
+          }
+        }
+      }]
+    }]
+  }))
+  const luaGateway = await node(1, "src/cli/main.ts", ["run", "-c", luaFile, "-p", "0", "--workers", "1"])
   const unvalidated = await validationGateway(false)
   const validated = await validationGateway(true)
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
@@ -525,7 +545,8 @@ const main = async () => {
     { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } },
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { cel: "/proxy/7" } },
     { name: "sluice+cel", port: celGateway.port, pids: pidsOf(celGateway.proc), paths: { cel: "/proxy/7" } },
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { qos: "/proxy/7" } },
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { qos: "/proxy/7", lua: "/proxy/7" } },
+    { name: "sluice+lua", port: luaGateway.port, pids: pidsOf(luaGateway.proc), paths: { lua: "/proxy/7" } },
     { name: "sluice+qos", port: qosGateway.port, pids: pidsOf(qosGateway.proc), paths: { qos: "/proxy/7" } },
     { name: "sluice", port: unvalidated.port, pids: pidsOf(unvalidated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
     { name: "sluice+schema", port: validated.port, pids: pidsOf(validated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
@@ -544,6 +565,7 @@ const main = async () => {
     { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 },
     { key: "cel", name: "1-backend proxy alone / with one CEL rule on its params (validation/cel)", connections: 50 },
     { key: "qos", name: "1-backend proxy alone / with a circuit breaker and a proxy rate limit on its backend", connections: 50 },
+    { key: "lua", name: "1-backend proxy alone / with a Lua pre and post on its backend (modifier/lua-backend)", connections: 50 },
     { key: "schema", name: `1-backend POST of a ${orderBody.length}-byte JSON order without / with its JSON Schema (validation/json-schema)`, connections: 50 },
     { key: "access", name: "1-backend proxy without / with KrakenD's access log (gin's line per request on stdout, a pipe)", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))

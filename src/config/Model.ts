@@ -123,15 +123,6 @@ export interface BackendHttpOptions {
 }
 
 /**
- * Service level `extra_config` namespaces that Sluice implements.
- *
- * @example
- * ```ts
- * const service: ServiceExtraConfig = config.extra_config
- * const limit = service["sluice/server"]?.max_concurrent_requests
- * ```
- */
-/**
  * A Lua namespace (`modifier/lua-endpoint`, `modifier/lua-proxy`, `modifier/lua-backend`) with
  * the JSON path it was read from (start errors name it).
  *
@@ -151,6 +142,15 @@ export interface LuaConfig {
   readonly path: string
 }
 
+/**
+ * Service level `extra_config` namespaces that Sluice implements.
+ *
+ * @example
+ * ```ts
+ * const service: ServiceExtraConfig = config.extra_config
+ * const limit = service["sluice/server"]?.max_concurrent_requests
+ * ```
+ */
 export interface ServiceExtraConfig {
   readonly router: RouterOptions
   /** Lua on every request, before the routes (`ctx`); any failure is a 500. */

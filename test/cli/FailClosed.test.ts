@@ -14,14 +14,19 @@ beforeAll(async () => {
 })
 afterAll(() => backend.close())
 
+/** The 1.x name of auth/client-credentials, a protection Sluice does not implement yet. */
+const LEGACY = "github.com/devopsfaith/krakend-oauth2-clientcredentials"
+
 const protectedConfig = (extra: Record<string, unknown> = {}) => ({
   version: 3,
   host: [backend.url],
   extra_config: extra,
   endpoints: [{
     endpoint: "/private",
-    extra_config: { "github.com/devopsfaith/krakend-lua/router": { pre: "local r = ctx.load()" } },
-    backend: [{ url_pattern: "/secret" }]
+    backend: [{
+      url_pattern: "/secret",
+      extra_config: { [LEGACY]: { client_id: "id", client_secret: "secret", token_url: "https://idp.example/token" } }
+    }]
   }]
 })
 
@@ -29,8 +34,8 @@ describe("sluice check and run on an unimplemented protection", () => {
   it("check exits 1 with the JSON path (as written) and the reason", async () => {
     const r = await runCli(["check", "-c", writeConfig(protectedConfig())])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]")
-    expect(r.stderr).toContain("namespace \"modifier/lua-endpoint\" is not implemented by Sluice yet: the endpoint would be served without it")
+    expect(r.stderr).toContain(`$.endpoints[0].backend[0].extra_config[${JSON.stringify(LEGACY)}]`)
+    expect(r.stderr).toContain("namespace \"auth/client-credentials\" is not implemented by Sluice yet: the backend would be called without it")
     expect(r.stdout).not.toContain("Syntax OK")
   })
 
@@ -38,30 +43,34 @@ describe("sluice check and run on an unimplemented protection", () => {
     const before = backend.requests.length
     const r = await runCli(["run", "-c", writeConfig(protectedConfig()), "-p", "0", "--workers", "1"])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("krakend-lua/router")
+    expect(r.stderr).toContain("krakend-oauth2-clientcredentials")
     expect(r.stdout + r.stderr).not.toContain("listening")
     expect(backend.requests.length).toBe(before)
   })
 
   it("check refuses the underscore near miss that KrakenD 2 would silently ignore", async () => {
     const config = protectedConfig()
-    const endpoint = { ...config.endpoints[0]!, extra_config: { "github_com/devopsfaith/krakend-jose/validator": { alg: "RS256" } } }
+    const endpoint = {
+      endpoint: "/private",
+      extra_config: { "github_com/devopsfaith/krakend-jose/validator": { alg: "RS256" } },
+      backend: [{ url_pattern: "/secret" }]
+    }
     const r = await runCli(["check", "-c", writeConfig({ ...config, endpoints: [endpoint] })])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain("KrakenD 2 ignores this spelling and the endpoint would be served without it; write \"auth/validator\"")
   })
 
   it("with sluice/compat.ignore the gateway starts, logs one WARNING per ignored use, and serves", async () => {
-    const config = protectedConfig({ "sluice/compat": { ignore: ["modifier/lua-endpoint"] } })
+    const config = protectedConfig({ "sluice/compat": { ignore: ["auth/client-credentials"] } })
     const gw = await startSluice({ ...config, endpoints: [...config.endpoints, { ...config.endpoints[0]!, endpoint: "/private2" }] })
     try {
       const warnings = gw.output().split("\n").filter((line) => line.includes("IGNORED"))
       expect(warnings).toHaveLength(2)
       expect(warnings[0]).toContain("SLUICE WARNING: config ")
-      expect(warnings[0]).toContain("$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]")
-      expect(warnings[1]).toContain("$.endpoints[1].extra_config")
+      expect(warnings[0]).toContain(`$.endpoints[0].backend[0].extra_config[${JSON.stringify(LEGACY)}]`)
+      expect(warnings[1]).toContain(`$.endpoints[1].backend[0].extra_config[${JSON.stringify(LEGACY)}]`)
       expect(gw.output()).toContain(
-        "SLUICE INFO: config $.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]: legacy name of \"modifier/lua-endpoint\""
+        `SLUICE INFO: config $.endpoints[0].backend[0].extra_config[${JSON.stringify(LEGACY)}]: legacy name of "auth/client-credentials"`
       )
       const answer = await fetch(`${gw.url}/private`)
       expect(answer.status).toBe(200)

@@ -28,7 +28,8 @@ const implemented = (spell: (current: string) => string) => ({
     [spell("telemetry/logging")]: { level: "DEBUG", prefix: "[X]" },
     [spell("security/cors")]: { allow_origins: ["https://a.example"], allow_credentials: true },
     [spell("security/bot-detector")]: { deny: ["EvilBot"], patterns: ["(?i)crawler"] },
-    [spell("plugin/http-server")]: { name: ["h"], h: { x: 1 } }
+    [spell("plugin/http-server")]: { name: ["h"], h: { x: 1 } },
+    [spell("modifier/lua-endpoint")]: { pre: "local c = ctx.load()" }
   },
   endpoints: [{
     endpoint: "/a",
@@ -36,7 +37,9 @@ const implemented = (spell: (current: string) => string) => ({
       [spell("proxy")]: { sequential: true },
       [spell("security/bot-detector")]: { allow: ["Good"] },
       [spell("auth/validator")]: { alg: "RS256", jwk_url: "https://idp.example/jwks", roles: ["admin"] },
-      [spell("plugin/req-resp-modifier")]: { name: "m", m: { y: 2 } }
+      [spell("plugin/req-resp-modifier")]: { name: "m", m: { y: 2 } },
+      [spell("modifier/lua-endpoint")]: { pre: "local c = ctx.load()" },
+      [spell("modifier/lua-proxy")]: { pre: "local r = request.load()", post: "local s = response.load()" }
     },
     backend: [{
       url_pattern: "/b",
@@ -44,7 +47,8 @@ const implemented = (spell: (current: string) => string) => ({
         [spell("backend/http")]: { return_error_code: true },
         [spell("proxy")]: { flatmap_filter: [{ type: "del", args: ["a"] }] },
         [spell("plugin/req-resp-modifier")]: { name: "m" },
-        [spell("plugin/http-client")]: { name: "c" }
+        [spell("plugin/http-client")]: { name: "c" },
+        [spell("modifier/lua-backend")]: { pre: "local r = request.load()", skip_next: false }
       }
     }]
   }]
@@ -74,7 +78,7 @@ describe("legacy names of implemented namespaces", () => {
   it.effect("note each legacy name once, at INFO, naming the current spelling", () =>
     Effect.gen(function*() {
       const { notices } = yield* Config.decode(implemented(legacyOf))
-      expect(notices).toHaveLength(13)
+      expect(notices).toHaveLength(17)
       expect(notices[0]).toEqual({
         path: "$.extra_config[\"github_com/luraproject/lura/router/gin\"]",
         message: "legacy name of \"router\": read as \"router\""
@@ -113,6 +117,48 @@ describe("legacy names of implemented namespaces", () => {
         message: expect.stringContaining("allow_credentials cannot be used with allow_origins")
       }])
     }))
+
+  const luaRows = [
+    ["github.com/devopsfaith/krakend-lua/router", "modifier/lua-endpoint", "service"],
+    ["github.com/devopsfaith/krakend-lua/router", "modifier/lua-endpoint", "endpoint"],
+    ["github.com/devopsfaith/krakend-lua/proxy", "modifier/lua-proxy", "endpoint"],
+    ["github.com/devopsfaith/krakend-lua/proxy/backend", "modifier/lua-backend", "backend"]
+  ] as const
+  for (const [name, current, level] of luaRows) {
+    it.effect(`${name} at ${level} level is read exactly like ${current}, at the path as written`, () =>
+      Effect.gen(function*() {
+        // router level has ctx only; proxy and backend levels have request and response
+        const lua = current === "modifier/lua-endpoint"
+          ? { pre: "local c = ctx.load()" }
+          : { pre: "local r = request.load()", post: "local s = response.load()" }
+        const place = (ns: string) => ({
+          version: 3,
+          host: ["http://127.0.0.1:1"],
+          extra_config: level === "service" ? { [ns]: lua } : {},
+          endpoints: [{
+            endpoint: "/a",
+            extra_config: level === "endpoint" ? { [ns]: lua } : {},
+            backend: [{ url_pattern: "/b", extra_config: level === "backend" ? { [ns]: lua } : {} }]
+          }]
+        })
+        const extraOf = (c: Config.Decoded["config"]): Readonly<Record<string, unknown>> =>
+          Object.fromEntries(Object.entries(
+            level === "service" ? c.extra_config : level === "endpoint" ? c.endpoints[0]!.extra_config : c.endpoints[0]!.backend[0].extra_config
+          ))
+        const prefix = level === "service" ? "$" : level === "endpoint" ? "$.endpoints[0]" : "$.endpoints[0].backend[0]"
+        const legacy = yield* Config.decode(place(name))
+        const modern = yield* Config.decode(place(current))
+        expect(extraOf(legacy.config)[current]).toMatchObject({ ...lua, path: `${prefix}.extra_config[${JSON.stringify(name)}]` })
+        expect(extraOf(modern.config)[current]).toMatchObject({ ...lua, path: `${prefix}.extra_config[${JSON.stringify(current)}]` })
+        expect(Object.keys(extraOf(legacy.config))).not.toContain(name)
+        expect(withoutPaths(legacy.config)).toEqual(withoutPaths(modern.config))
+        expect(legacy.warnings).toEqual([])
+        expect(legacy.notices).toEqual([{
+          path: `${prefix}.extra_config[${JSON.stringify(name)}]`,
+          message: `legacy name of ${JSON.stringify(current)}: read as ${JSON.stringify(current)}`
+        }])
+      }))
+  }
 })
 
 describe("legacy names of namespaces Sluice does not implement", () => {
@@ -135,16 +181,22 @@ describe("legacy names of namespaces Sluice does not implement", () => {
     }]
   })
 
-  const implementedProtections = ["security/bot-detector", "auth/validator", "security/http", "auth/signer", "auth/revoker", "validation/json-schema", "validation/cel"]
+  const implementedProtections = [
+    "security/bot-detector",
+    "auth/validator",
+    "security/http",
+    "auth/signer",
+    "auth/revoker",
+    "validation/json-schema",
+    "validation/cel",
+    "modifier/lua-endpoint",
+    "modifier/lua-proxy",
+    "modifier/lua-backend"
+  ]
   const protecting = rows.filter(([, current]) => Protections.isProtecting(current) && !implementedProtections.includes(current))
-  it("the table has KrakenD's 34 entries, and 4 of them name protections Sluice does not implement yet", () => {
+  it("the table has KrakenD's 34 entries, and 1 of them names a protection Sluice does not implement yet", () => {
     expect(rows).toHaveLength(34)
-    expect(protecting.map(([, current]) => current).sort()).toEqual([
-      "auth/client-credentials",
-      "modifier/lua-backend",
-      "modifier/lua-endpoint",
-      "modifier/lua-proxy"
-    ].sort())
+    expect(protecting).toEqual([["github.com/devopsfaith/krakend-oauth2-clientcredentials", "auth/client-credentials"]])
   })
 
   for (const [name, current] of protecting) {
@@ -180,7 +232,15 @@ describe("both spellings at one level", () => {
         endpoints: [{
           endpoint: "/a",
           extra_config: { "github.com/devopsfaith/krakend-lua/router": {}, "modifier/lua-endpoint": {} },
-          backend: [{ url_pattern: "/b", extra_config: { proxy: {}, "github.com/devopsfaith/krakend/proxy": {} } }]
+          backend: [{
+            url_pattern: "/b",
+            extra_config: {
+              proxy: {},
+              "github.com/devopsfaith/krakend/proxy": {},
+              "github.com/devopsfaith/krakend-oauth2-clientcredentials": {},
+              "auth/client-credentials": {}
+            }
+          }]
         }]
       })
       expect(issues).toEqual([
@@ -192,12 +252,16 @@ describe("both spellings at one level", () => {
           path: "$.endpoints[0].extra_config[\"github.com/devopsfaith/krakend-lua/router\"]",
           message: expect.stringContaining("also set at $.endpoints[0].extra_config[\"modifier/lua-endpoint\"]")
         },
-        // the current spelling is checked as usual: an unimplemented protection
-        { path: "$.endpoints[0].extra_config[\"modifier/lua-endpoint\"]", message: expect.stringContaining("fail closed") },
         {
           path: "$.endpoints[0].backend[0].extra_config[\"github.com/devopsfaith/krakend/proxy\"]",
           message: expect.stringContaining("also set at $.endpoints[0].backend[0].extra_config.proxy")
-        }
+        },
+        {
+          path: "$.endpoints[0].backend[0].extra_config[\"github.com/devopsfaith/krakend-oauth2-clientcredentials\"]",
+          message: expect.stringContaining("also set at $.endpoints[0].backend[0].extra_config[\"auth/client-credentials\"]")
+        },
+        // the current spelling is checked as usual: an unimplemented protection
+        { path: "$.endpoints[0].backend[0].extra_config[\"auth/client-credentials\"]", message: expect.stringContaining("fail closed") }
       ])
     }))
 })
@@ -349,9 +413,9 @@ describe("the JSON Schema", () => {
     const schema = Config.jsonSchema()
     const defs = schema["$defs"] as Record<string, { properties: Record<string, unknown> }>
     for (const [level, names] of [
-      ["ServiceExtraConfig", ["router", "telemetry/logging", "security/cors", "security/bot-detector", "plugin/http-server"]],
-      ["EndpointExtraConfig", ["proxy", "security/bot-detector", "plugin/req-resp-modifier"]],
-      ["BackendExtraConfig", ["proxy", "backend/http", "plugin/req-resp-modifier", "plugin/http-client"]]
+      ["ServiceExtraConfig", ["router", "telemetry/logging", "security/cors", "security/bot-detector", "plugin/http-server", "modifier/lua-endpoint"]],
+      ["EndpointExtraConfig", ["proxy", "security/bot-detector", "plugin/req-resp-modifier", "modifier/lua-endpoint", "modifier/lua-proxy"]],
+      ["BackendExtraConfig", ["proxy", "backend/http", "plugin/req-resp-modifier", "plugin/http-client", "modifier/lua-backend"]]
     ] as const) {
       const properties = defs[level]!.properties
       for (const name of names) {

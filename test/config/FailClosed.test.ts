@@ -31,8 +31,8 @@ const BACKEND = (ns: string) => `$.endpoints[0].backend[0].extra_config[${JSON.s
 
 describe("protections Sluice does not implement stop the start", () => {
   const endpointLevel = [
-    "modifier/lua-endpoint",
-    "modifier/lua-proxy",
+    "qos/ratelimit/tiered",
+    "auth/basic",
     "qos/ratelimit/router/redis",
     "security/policies"
   ]
@@ -48,7 +48,7 @@ describe("protections Sluice does not implement stop the start", () => {
       }))
   }
 
-  for (const ns of ["modifier/lua-endpoint", "qos/ratelimit/service/redis", "security/policies"]) {
+  for (const ns of ["qos/ratelimit/service", "qos/ratelimit/service/redis", "security/policies"]) {
     it.effect(`service ${ns}: an error, the gateway would serve every endpoint without it`, () =>
       Effect.gen(function*() {
         const issues = yield* issuesOf(config({ service: { [ns]: {} } }))
@@ -57,7 +57,7 @@ describe("protections Sluice does not implement stop the start", () => {
       }))
   }
 
-  for (const ns of ["modifier/lua-backend", "auth/client-credentials"]) {
+  for (const ns of ["security/policies", "auth/client-credentials"]) {
     it.effect(`backend ${ns}: an error, the backend would be called without it`, () =>
       Effect.gen(function*() {
         const issues = yield* issuesOf(config({ backend: { [ns]: {} } }))
@@ -186,15 +186,15 @@ describe("protections Sluice does not implement stop the start", () => {
   it.effect("every error is reported at once", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
-        service: { "modifier/lua-endpoint": {} },
-        endpoint: { "security/policies": {}, "modifier/lua-proxy": {} },
-        backend: { "modifier/lua-backend": {} }
+        service: { "qos/ratelimit/service": {} },
+        endpoint: { "security/policies": {}, "qos/ratelimit/tiered": {} },
+        backend: { "auth/client-credentials": {} }
       }))
       expect(issues.map((i) => i.path)).toEqual([
-        SERVICE("modifier/lua-endpoint"),
+        SERVICE("qos/ratelimit/service"),
         ENDPOINT("security/policies"),
-        ENDPOINT("modifier/lua-proxy"),
-        BACKEND("modifier/lua-backend")
+        ENDPOINT("qos/ratelimit/tiered"),
+        BACKEND("auth/client-credentials")
       ])
     }))
 })
@@ -205,41 +205,49 @@ describe("sluice/compat.ignore", () => {
   it.effect("runs without each listed protection, with one warning per ignored use", () =>
     Effect.gen(function*() {
       const input = config({
-        service: { ...compat(["modifier/lua-proxy", "tls", "modifier/lua-backend"]) },
-        endpoint: { "modifier/lua-proxy": { pre: "x()" } },
-        backend: { "modifier/lua-backend": { pre: "x()" } }
+        service: { ...compat(["qos/ratelimit/tiered", "tls", "auth/client-credentials"]) },
+        endpoint: { "qos/ratelimit/tiered": { tier_key: "X-Tier", tiers: [] } },
+        backend: { "auth/client-credentials": { client_id: "id", client_secret: "secret", token_url: "https://idp.example/token" } }
       })
       const decoded = yield* Config.decode({ ...input, endpoints: [input.endpoints[0], { ...input.endpoints[0], endpoint: "/b" }] })
       const ignored = decoded.warnings.filter((w) => w.message.includes("IGNORED"))
       expect(ignored.map((w) => w.path)).toEqual([
-        ENDPOINT("modifier/lua-proxy"),
-        BACKEND("modifier/lua-backend"),
-        "$.endpoints[1].extra_config[\"modifier/lua-proxy\"]",
-        "$.endpoints[1].backend[0].extra_config[\"modifier/lua-backend\"]"
+        ENDPOINT("qos/ratelimit/tiered"),
+        BACKEND("auth/client-credentials"),
+        "$.endpoints[1].extra_config[\"qos/ratelimit/tiered\"]",
+        "$.endpoints[1].backend[0].extra_config[\"auth/client-credentials\"]"
       ])
       // tls is implemented: its entry ignores nothing
       expect(decoded.warnings.find((w) => w.path === "$.extra_config[\"sluice/compat\"].ignore[1]")?.message).toContain("nothing to ignore")
       expect(ignored[0]!.message).toContain("the endpoint would be served without it")
       expect(ignored[0]!.message).toContain("$.extra_config[\"sluice/compat\"].ignore[0]")
-      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("modifier/lua-proxy")
+      expect(ignored[1]!.message).toContain("the backend would be called without it")
+      expect(ignored[1]!.message).toContain("$.extra_config[\"sluice/compat\"].ignore[2]")
+      expect(Object.keys(decoded.config.endpoints[0]!.extra_config)).not.toContain("qos/ratelimit/tiered")
+      expect(Object.keys(decoded.config.endpoints[0]!.backend[0].extra_config)).not.toContain("auth/client-credentials")
     }))
 
   it.effect("ignores only what it lists", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(config({
-        service: compat(["modifier/lua-proxy"]),
-        endpoint: { "modifier/lua-proxy": {}, "security/policies": {} }
+        service: compat(["qos/ratelimit/tiered"]),
+        endpoint: { "qos/ratelimit/tiered": {}, "security/policies": {} }
       }))
       expect(issues.map((i) => i.path)).toEqual([ENDPOINT("security/policies")])
     }))
 
   it.effect("accepts a legacy name and ignores both spellings' uses", () =>
     Effect.gen(function*() {
-      const { warnings } = yield* Config.decode(config({
-        service: compat(["github.com/devopsfaith/krakend-lua/proxy"]),
-        endpoint: { "modifier/lua-proxy": {} }
-      }))
-      expect(warnings.map((w) => w.path)).toEqual([ENDPOINT("modifier/lua-proxy")])
+      // the one legacy name of a protection Sluice does not implement yet
+      const legacy = "github.com/devopsfaith/krakend-oauth2-clientcredentials"
+      const input = config({ service: compat([legacy]), backend: { "auth/client-credentials": {} } })
+      const second = { ...input.endpoints[0], endpoint: "/b", backend: [{ url_pattern: "/b", extra_config: { [legacy]: {} } }] }
+      const { warnings } = yield* Config.decode({ ...input, endpoints: [input.endpoints[0], second] })
+      expect(warnings.map((w) => w.path)).toEqual([
+        BACKEND("auth/client-credentials"),
+        `$.endpoints[1].backend[0].extra_config[${JSON.stringify(legacy)}]`
+      ])
+      expect(warnings.every((w) => w.message.includes("IGNORED"))).toBe(true)
     }))
 
   it.effect("refuses entries that are not protections, and any global switch", () =>

@@ -32,6 +32,8 @@ interface Raw {
   _lua_pushlstring(L: number, p: number, len: number): number
   _lua_pushvalue(L: number, idx: number): void
   _lua_rawset(L: number, idx: number): void
+  _lua_setfield(L: number, idx: number, k: number): void
+  _lua_getfield(L: number, idx: number, k: number): number
   _lua_rawseti(L: number, idx: number, n: bigint): void
   _lua_rawgeti(L: number, idx: number, n: bigint): number
   _lua_rawget(L: number, idx: number): number
@@ -152,13 +154,28 @@ const scratch = (s: Shared, size: number): number => {
 }
 
 const pushString = (s: Shared, L: number, text: string): void => {
-  if (text.length === 0) {
+  const n = text.length
+  if (n === 0) {
     s.raw._lua_pushlstring(L, 0, 0)
     return
   }
-  const max = text.length * 3
+  const max = n * 3
   const ptr = scratch(s, max)
-  const { written } = encoder.encodeInto(text, s.raw.HEAPU8.subarray(ptr, ptr + max))
+  const heap = s.raw.HEAPU8
+  if (n <= 64) {
+    // short strings (names, header values): ASCII written in place, no view allocated
+    let i = 0
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i)
+      if (c > 0x7f) break
+      heap[ptr + i] = c
+    }
+    if (i === n) {
+      s.raw._lua_pushlstring(L, ptr, n)
+      return
+    }
+  }
+  const { written } = encoder.encodeInto(text, heap.subarray(ptr, ptr + max))
   s.raw._lua_pushlstring(L, ptr, written)
 }
 
@@ -178,7 +195,18 @@ const toString = (s: Shared, L: number, idx: number): string => {
   const ptr = s.raw._lua_tolstring(L, idx, s.lenPtr)
   if (ptr === 0) return ""
   const len = s.raw.HEAPU32[s.lenPtr >> 2]!
-  return decoder.decode(s.raw.HEAPU8.subarray(ptr, ptr + len))
+  const heap = s.raw.HEAPU8
+  if (len <= 32) {
+    // short ASCII strings decoded in place
+    let out = ""
+    for (let i = 0; i < len; i++) {
+      const c = heap[ptr + i]!
+      if (c > 0x7f) return decoder.decode(heap.subarray(ptr, ptr + len))
+      out += String.fromCharCode(c)
+    }
+    return out
+  }
+  return decoder.decode(heap.subarray(ptr, ptr + len))
 }
 
 /** A Lua error: its text, and what `custom_error` asked for. */
@@ -352,27 +380,23 @@ export class Vm {
 
   /** Sets `t[name] = string` on the table at the top. */
   setString(name: string, value: string): void {
-    pushString(this.s, this.thread, name)
     pushString(this.s, this.thread, value)
-    this.s.raw._lua_rawset(this.thread, -3)
+    this.s.raw._lua_setfield(this.thread, -2, cstring(this.s, name))
   }
 
   setBytes(name: string, value: Uint8Array): void {
-    pushString(this.s, this.thread, name)
     pushBytes(this.s, this.thread, value)
-    this.s.raw._lua_rawset(this.thread, -3)
+    this.s.raw._lua_setfield(this.thread, -2, cstring(this.s, name))
   }
 
   setBoolean(name: string, value: boolean): void {
-    pushString(this.s, this.thread, name)
     this.s.raw._lua_pushboolean(this.thread, value ? 1 : 0)
-    this.s.raw._lua_rawset(this.thread, -3)
+    this.s.raw._lua_setfield(this.thread, -2, cstring(this.s, name))
   }
 
   setNumber(name: string, value: number): void {
-    pushString(this.s, this.thread, name)
     this.pushNumber(value)
-    this.s.raw._lua_rawset(this.thread, -3)
+    this.s.raw._lua_setfield(this.thread, -2, cstring(this.s, name))
   }
 
   /** `t[name] = { k = v }` of strings. */
@@ -601,8 +625,7 @@ export class Vm {
 
   /** The field `name` of the table at `idx` is pushed; returns its Lua type. */
   private field(idx: number, name: string): number {
-    pushString(this.s, this.thread, name)
-    return this.s.raw._lua_rawget(this.thread, idx)
+    return this.s.raw._lua_getfield(this.thread, idx, cstring(this.s, name))
   }
 
   /** Reads a string field of the table at `idx` (`undefined` if not a string). */
