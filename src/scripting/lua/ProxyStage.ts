@@ -109,7 +109,7 @@ const readResponse = (vm: Vm.Vm, res: ProxyResponse, uses: Script.Uses): ProxyRe
       }
     }
     out.metadata = { status, headers }
-    if (uses.data && vm.readBoolean(r, "dataUsed")) {
+    if (uses.data && vm.readBoolean(r, "dataUsed") && vm.readBoolean(r, "written")) {
       const idx = vm.open(r, "data")
       if (idx !== undefined) {
         const data = vm.readJson(idx)
@@ -142,7 +142,8 @@ export const make = (config: LuaConfig, level: "proxy" | "backend"): Effect.Effe
       Effect.suspend(() => {
         const lease = pool.acquire()
         const { version } = lease
-        const uses = version.uses
+        const uses = version.preUses
+        const postUses = version.postUses
         const preChunks = version.pre
         let released = false
         const release = Effect.sync(() => {
@@ -160,13 +161,13 @@ export const make = (config: LuaConfig, level: "proxy" | "backend"): Effect.Effe
           }).pipe(Effect.tap(() => Effect.sync(() => lease.vm.finish())))
         const call = (r: ProxyRequest) => (config.skip_next ? Effect.succeed(skipped()) : next(r))
         const post = (r: ProxyRequest, res: ProxyResponse) =>
-          Effect.flatMap(uses.body && res.io !== undefined ? readAll(res.io) : Effect.succeed(undefined), (body) =>
+          Effect.flatMap(postUses.body && res.io !== undefined ? readAll(res.io) : Effect.succeed(undefined), (body) =>
             Effect.suspend(() => {
-              pushRequest(lease.vm, r, uses)
-              pushResponse(lease.vm, body === undefined ? res : { ...res, io: undefined }, body, uses)
+              pushRequest(lease.vm, r, postUses)
+              pushResponse(lease.vm, body === undefined ? res : { ...res, io: undefined }, body, postUses)
               const status = lease.vm.start(lease.env, "request", ["post"], Runner.cpuMs, Runner.memory)
               return Effect.map(Runner.drive(lease, status, r.deadline), () => {
-                const out = readResponse(lease.vm, res, uses)
+                const out = readResponse(lease.vm, res, postUses)
                 return body !== undefined && out.io === undefined ? { ...out, io: Readable.from([Buffer.from(body)]) } : out
               })
             }))

@@ -35,6 +35,9 @@ export interface Version {
   /** Line ranges of the source files in the joined chunk, for messages. */
   readonly files: ReadonlyArray<{ readonly name: string; readonly first: number; readonly last: number }>
   readonly uses: Uses
+  /** What the sources and `pre` read; what the sources and `post` read (each run pushes only that). */
+  readonly preUses: Uses
+  readonly postUses: Uses
   /** The chunks run before the call: the sources, then `pre`. */
   readonly pre: ReadonlyArray<string>
   readonly hasPost: boolean
@@ -80,19 +83,23 @@ const build = (config: LuaConfig, path: string, sources: ReadonlyArray<{ readonl
   ]
   const all = `${joined}\n${config.pre}\n${config.post}`
   return {
+    preUses: usesOf(`${joined}\n${config.pre}`),
+    postUses: usesOf(`${joined}\n${config.post}`),
     settings: { allowOpenLibs: config.allow_open_libs, chunks },
     files,
     pre: chunks.filter((c) => c.key !== "post").map((c) => c.key),
     hasPost: config.post !== "",
-    uses: {
-      headers: all.includes("headers") || all.includes("headerList"),
-      params: all.includes("params"),
-      body: all.includes("body"),
-      data: all.includes("data"),
-      query: all.includes("query")
-    }
+    uses: usesOf(all)
   }
 }
+
+const usesOf = (text: string): Uses => ({
+  headers: text.includes("headers") || text.includes("headerList"),
+  params: text.includes("params"),
+  body: text.includes("body"),
+  data: text.includes("data"),
+  query: text.includes("query")
+})
 
 /** `msg (file:Ln)` from Lua's `chunk:line: msg`, the line of a source mapped to its file. */
 export const describe = (version: Version, message: string): string => {

@@ -21,7 +21,7 @@
 
 /** The shim: a chunk that takes the VM's settings and returns the entry points. */
 export const source = String.raw`
-local allowOpenLibs, environ, httpMarker = ...
+local allowOpenLibs, environ, httpMarker, mentioned, wantLoad = ...
 local type, pairs, next, tostring, tonumber, error, select, setmetatable, rawget, rawset, rawequal, pcall, ipairs, load =
       type, pairs, next, tostring, tonumber, error, select, setmetatable, rawget, rawset, rawequal, pcall, ipairs, load
 local getmt, getupvalue, upvaluejoin = debug.getmetatable, debug.getupvalue, debug.upvaluejoin
@@ -101,12 +101,16 @@ toData = function(v, top)
   return nil
 end
 
+-- whether a run wrote through any luaTable/luaList (else the host need not read the data back)
+local written = false
+
 local function selfT(self) if getmt(self) ~= TABLE_MT then error("luaTable expected", 3) end return self._v end
 local function selfL(self) if getmt(self) ~= LIST_MT then error("luaList expected", 3) end return self._v end
 
 function TABLE.get(self, k) return wrap(selfT(self)[argString(k, 1, "get")]) end
 function TABLE.set(self, k, v)
   local raw = selfT(self)
+  written = true
   k = argString(k, 1, "set")
   local d = toData(v, true)
   if d ~= nil then raw[k] = d end
@@ -120,7 +124,7 @@ function TABLE.keys(self)
   return wrapL(setmetatable(ks, ARR))
 end
 function TABLE.keyExists(self, k) return selfT(self)[argString(k, 1, "keyExists")] ~= nil end
-function TABLE.del(self, k) selfT(self)[argString(k, 1, "del")] = nil end
+function TABLE.del(self, k) selfT(self)[argString(k, 1, "del")] = nil written = true end
 
 local function index(i, fname)
   local n = tonumber(i)
@@ -135,6 +139,7 @@ function LIST.get(self, i)
 end
 function LIST.set(self, i, v)
   local raw = selfL(self)
+  written = true
   i = index(i, "set")
   if i < 0 then return end
   local d = toData(v, true)
@@ -146,6 +151,7 @@ end
 function LIST.len(self) return selfL(self).n end
 function LIST.del(self, i)
   local raw = selfL(self)
+  written = true
   i = index(i, "del")
   if i < 0 or i >= raw.n then return end
   remove(raw, i + 1)
@@ -168,9 +174,14 @@ local function custom_error(...)
 end
 
 -- Go's textproto.CanonicalMIMEHeaderKey
+local canonicalMemo, memoSize = {}, 0
 local function canonical(k)
-  if find(k, "[^%w!#$%%&'*+%-.^_|~]") then return k end
-  return (gsub(lower(k), "%f[%w]%l", upper))
+  local known = canonicalMemo[k]
+  if known then return known end
+  local c = k
+  if not find(k, "[^%w!#$%%&'*+%-.^_|~]") then c = gsub(lower(k), "%f[%w]%l", upper) end
+  if memoSize < 512 then canonicalMemo[k] = c memoSize = memoSize + 1 end
+  return c
 end
 
 local function headerTable(h)
@@ -405,8 +416,10 @@ end
 local stringExtra = { gfind = gmatch }
 local mathExtra = { mod = fmod }
 local extras = { table = tableExtra, string = stringExtra, math = mathExtra }
+-- only the libraries the scripts name are copied per request (a script reaches the others only
+-- by building their name, and then shares them with the next request of this stage)
 local libNames = {}
-for k in pairs(libs) do libNames[#libNames + 1] = k end
+for k in pairs(libs) do if mentioned[k] then libNames[#libNames + 1] = k end end
 G.package = { loaded = {}, path = "", cpath = "" }
 
 local ENV_MT = { __index = G }
@@ -424,8 +437,10 @@ local function newEnv()
     if extra then for k, v in next, extra do copy[k] = v end end
     env[name] = copy
   end
-  env.load = function(chunk, name, mode, e) return load(chunk, name, "t", e or env) end
-  env.loadstring = function(s, name) return load(s, name, "t", env) end
+  if wantLoad then
+    env.load = function(chunk, name, mode, e) return load(chunk, name, "t", e or env) end
+    env.loadstring = function(s, name) return load(s, name, "t", env) end
+  end
   return env
 end
 
@@ -437,9 +452,11 @@ local function run(env, k, st, a, b, c)
   if st.obj == nil then st.obj = setmetatable({ _s = st }, k == "request" and REQUEST_MT or CTX_MT) end
   local r = st.response
   if r and r.obj == nil then r.obj = setmetatable({ _s = r }, RESPONSE_MT) end
+  written = false
   if a then a(env) end
   if b then b(env) end
   if c then c(env) end
+  if r then r.written = written end
   return st
 end
 

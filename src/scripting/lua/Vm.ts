@@ -75,6 +75,10 @@ const HOOK_EVERY = 10_000
 /** How long a run holds the event loop before it yields (ms). */
 const SLICE_MS = 2
 
+/** Small integers as BigInt (lua_Integer arguments), made once. */
+const small: ReadonlyArray<bigint> = Array.from({ length: 1024 }, (_, i) => BigInt(i))
+const big = (n: number): bigint => (n >= 0 && n < 1024 ? small[n]! : BigInt(n))
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -268,8 +272,8 @@ export class Vm {
   timedOut = false
   broken = false
   private readonly threadRef: number
-  private readonly refs: { newEnv: number; run: number; finish: number; arr: number; nul: number; obj: number; custom: number; marker: number }
-  private readonly chunkRefs = new Map<string, number>()
+  private readonly refs: { newEnv: bigint; run: bigint; finish: bigint; arr: bigint; nul: bigint; obj: bigint; custom: bigint; marker: bigint }
+  private readonly chunkRefs = new Map<string, bigint>()
   private readonly nres: number
 
   private readonly s: Shared
@@ -289,11 +293,20 @@ export class Vm {
     raw._lua_createtable(L, 0, 0)
     raw._lua_pushvalue(L, -1)
     const marker = raw._luaL_ref(L, REGISTRY)
-    if (raw._lua_pcallk(L, 3, 1, 0, 0, 0) !== LUA_OK) throw new Error(`Lua shim: ${toString(s, L, -1)}`)
-    const field = (name: string): number => {
+    // the libraries the scripts name (copied per request) and whether they call load
+    const text = settings.chunks.map((c) => c.text).join("\n")
+    raw._lua_createtable(L, 0, 0)
+    for (const name of ["table", "string", "math", "os", "io", "coroutine", "utf8", "debug"]) {
+      if (!text.includes(name)) continue
+      raw._lua_pushboolean(L, 1)
+      raw._lua_setfield(L, -2, cstring(s, name))
+    }
+    raw._lua_pushboolean(L, text.includes("load") ? 1 : 0)
+    if (raw._lua_pcallk(L, 5, 1, 0, 0, 0) !== LUA_OK) throw new Error(`Lua shim: ${toString(s, L, -1)}`)
+    const field = (name: string): bigint => {
       pushString(s, L, name)
       raw._lua_rawget(L, -2)
-      return raw._luaL_ref(L, REGISTRY)
+      return BigInt(raw._luaL_ref(L, REGISTRY))
     }
     this.refs = {
       newEnv: field("newEnv"),
@@ -303,7 +316,7 @@ export class Vm {
       nul: field("NULL"),
       obj: field("OBJ"),
       custom: field("CUSTOM"),
-      marker
+      marker: BigInt(marker)
     }
     raw._lua_settop(L, 0)
     for (const chunk of settings.chunks) {
@@ -314,7 +327,7 @@ export class Vm {
         this.close()
         throw new CompileError(chunk.name, message)
       }
-      this.chunkRefs.set(chunk.key, raw._luaL_ref(L, REGISTRY))
+      this.chunkRefs.set(chunk.key, BigInt(raw._luaL_ref(L, REGISTRY)))
     }
     this.thread = raw._lua_newthread(L)
     this.threadRef = raw._luaL_ref(L, REGISTRY)
@@ -359,7 +372,7 @@ export class Vm {
   newEnv(): number {
     const raw = this.s.raw
     const L = this.L
-    raw._lua_rawgeti(L, REGISTRY, BigInt(this.refs.newEnv))
+    raw._lua_rawgeti(L, REGISTRY, this.refs.newEnv)
     if (raw._lua_pcallk(L, 0, 1, 0, 0, 0) !== LUA_OK) {
       raw._lua_settop(L, 0)
       throw new Error("Lua: cannot create an environment")
@@ -424,8 +437,9 @@ export class Vm {
       pushString(this.s, T, key)
       raw._lua_createtable(T, values.length, 0)
       for (let i = 0; i < values.length; i++) {
+        raw._lua_pushnumber(T, i + 1)
         pushString(this.s, T, values[i]!)
-        raw._lua_rawseti(T, -2, BigInt(i + 1))
+        raw._lua_rawset(T, -3)
       }
       raw._lua_rawset(T, -3)
     }
@@ -450,7 +464,7 @@ export class Vm {
 
   private pushNumber(n: number): void {
     // whole numbers are Lua integers, so that `'page=' .. n` reads as in Lua 5.1
-    if (Number.isSafeInteger(n)) this.s.raw._lua_pushinteger(this.thread, BigInt(n))
+    if (Number.isSafeInteger(n)) this.s.raw._lua_pushinteger(this.thread, big(n))
     else this.s.raw._lua_pushnumber(this.thread, n)
   }
 
@@ -458,7 +472,7 @@ export class Vm {
     const raw = this.s.raw
     const T = this.thread
     if (value === null || value === undefined) {
-      raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.nul))
+      raw._lua_rawgeti(T, REGISTRY, this.refs.nul)
     } else if (typeof value === "string") {
       pushString(this.s, T, value)
     } else if (typeof value === "number") {
@@ -468,13 +482,14 @@ export class Vm {
     } else if (Array.isArray(value)) {
       raw._lua_createtable(T, value.length, 1)
       for (let i = 0; i < value.length; i++) {
+        raw._lua_pushnumber(T, i + 1)
         this.pushJson(value[i])
-        raw._lua_rawseti(T, -2, BigInt(i + 1))
+        raw._lua_rawset(T, -3)
       }
       pushString(this.s, T, "n")
-      raw._lua_pushinteger(T, BigInt(value.length))
+      raw._lua_pushinteger(T, big(value.length))
       raw._lua_rawset(T, -3)
-      raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.arr))
+      raw._lua_rawgeti(T, REGISTRY, this.refs.arr)
       raw._lua_setmetatable(T, -2)
     } else if (typeof value === "object") {
       const record = value as Record<string, unknown>
@@ -486,7 +501,7 @@ export class Vm {
         this.pushJson(v)
         raw._lua_rawset(T, -3)
       }
-      raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.obj))
+      raw._lua_rawgeti(T, REGISTRY, this.refs.obj)
       raw._lua_setmetatable(T, -2)
     } else {
       pushString(this.s, T, String(value))
@@ -502,11 +517,11 @@ export class Vm {
   start(env: number, kind: "request" | "ginContext", chunks: ReadonlyArray<string>, cpuMs: number, memory: number): number {
     const raw = this.s.raw
     const T = this.thread
-    raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.run))
-    raw._lua_rawgeti(T, REGISTRY, BigInt(env))
+    raw._lua_rawgeti(T, REGISTRY, this.refs.run)
+    raw._lua_rawgeti(T, REGISTRY, big(env))
     pushString(this.s, T, kind)
     raw._lua_pushvalue(T, 1)
-    for (const key of chunks) raw._lua_rawgeti(T, REGISTRY, BigInt(this.chunkRefs.get(key)!))
+    for (const key of chunks) raw._lua_rawgeti(T, REGISTRY, this.chunkRefs.get(key)!)
     // the state table below the call, so the results follow it
     this.remaining = cpuMs
     this.engine.global.setMemoryMax(this.engine.global.getMemoryUsed() + memory)
@@ -542,7 +557,7 @@ export class Vm {
       return undefined
     }
     const base = raw._lua_gettop(T) - n + 1
-    raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.marker))
+    raw._lua_rawgeti(T, REGISTRY, this.refs.marker)
     const isCall = raw._lua_rawequal(T, base, -1) !== 0
     raw._lua_settop(T, -2)
     if (!isCall) {
@@ -581,7 +596,7 @@ export class Vm {
     const T = this.thread
     let failure: LuaFailure
     if (raw._lua_type(T, -1) === T_TABLE && raw._lua_getmetatable(T, -1) !== 0) {
-      raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.custom))
+      raw._lua_rawgeti(T, REGISTRY, this.refs.custom)
       const custom = raw._lua_rawequal(T, -1, -2) !== 0
       raw._lua_settop(T, -3)
       if (custom) {
@@ -616,7 +631,7 @@ export class Vm {
   finish(): void {
     const raw = this.s.raw
     raw._lua_settop(this.thread, 0)
-    raw._lua_rawgeti(this.L, REGISTRY, BigInt(this.refs.finish))
+    raw._lua_rawgeti(this.L, REGISTRY, this.refs.finish)
     raw._lua_pcallk(this.L, 0, 0, 0, 0, 0)
     raw._lua_settop(this.L, 0)
   }
@@ -704,7 +719,7 @@ export class Vm {
         const values: Array<string> = []
         const list = raw._lua_gettop(T)
         for (let i = 1; ; i++) {
-          const t = raw._lua_rawgeti(T, list, BigInt(i))
+          const t = raw._lua_rawgeti(T, list, big(i))
           if (t !== T_STRING && t !== T_NUMBER) {
             raw._lua_settop(T, -2)
             break
@@ -737,8 +752,8 @@ export class Vm {
   readJson(idx: number): unknown {
     const raw = this.s.raw
     const T = this.thread
-    raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.arr))
-    raw._lua_rawgeti(T, REGISTRY, BigInt(this.refs.nul))
+    raw._lua_rawgeti(T, REGISTRY, this.refs.arr)
+    raw._lua_rawgeti(T, REGISTRY, this.refs.nul)
     const top = raw._lua_gettop(T)
     const value = this.json(idx, top - 1, top)
     raw._lua_settop(T, top - 2)
@@ -771,7 +786,7 @@ export class Vm {
           raw._lua_settop(T, -2)
           const out: Array<unknown> = []
           for (let i = 0; i < n; i++) {
-            raw._lua_rawgeti(T, idx, BigInt(i + 1))
+            raw._lua_rawgeti(T, idx, big(i + 1))
             const v = this.json(raw._lua_gettop(T), arr, nul)
             out.push(v === undefined ? null : v)
             raw._lua_settop(T, -2)
