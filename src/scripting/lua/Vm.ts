@@ -793,7 +793,8 @@ export class Vm {
           }
           return out
         }
-        const out: Record<string, unknown> = Object.create(null)
+        // a plain object (fast properties for the renderer); `__proto__` only as an own property
+        const out: Record<string, unknown> = {}
         raw._lua_pushnil(T)
         while (raw._lua_next(T, idx) !== 0) {
           const top = raw._lua_gettop(T)
@@ -802,7 +803,10 @@ export class Vm {
             // tostring of a number key would change the key on the stack and confuse lua_next
             const key = kt === T_STRING ? toString(this.s, T, top - 1) : String(raw._lua_tonumberx(T, top - 1, 0))
             const v = this.json(top, arr, nul)
-            if (v !== undefined) out[key] = v
+            if (v !== undefined) {
+              if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
+              else out[key] = v
+            }
           }
           raw._lua_settop(T, -2)
         }
