@@ -135,7 +135,8 @@ const backend = (
       ...cel(raw.extra_config["validation/cel"], path, findings, { level: "backend", validator: false }),
       ...(raw.extra_config["qos/ratelimit/proxy"] === undefined ? {} : { "qos/ratelimit/proxy": raw.extra_config["qos/ratelimit/proxy"] }),
       ...(raw.extra_config["qos/circuit-breaker"] === undefined ? {} : { "qos/circuit-breaker": raw.extra_config["qos/circuit-breaker"] }),
-      ...lua("modifier/lua-backend", raw.extra_config["modifier/lua-backend"], path, findings)
+      ...lua("modifier/lua-backend", raw.extra_config["modifier/lua-backend"], path, findings),
+      ...(raw.extra_config["qos/http-cache"] === undefined ? {} : { "qos/http-cache": raw.extra_config["qos/http-cache"] })
     }
   }
 }

@@ -496,6 +496,8 @@ export interface BackendExtraConfig {
   readonly "backend/http": BackendHttpOptions | undefined
   /** Lua around this backend's call (`request`, `response`). */
   readonly "modifier/lua-backend"?: LuaConfig | undefined
+  /** The backend's HTTP cache of GET/HEAD answers. */
+  readonly "qos/http-cache"?: { readonly shared: boolean; readonly max_items?: number | undefined; readonly max_size?: number | undefined } | undefined
   readonly proxy?: BackendProxyOptions | undefined
   readonly "sluice/backend"?: SluiceBackendOptions | undefined
   /** Request/response modifier plugins around this backend's call (`src/plugin`). */

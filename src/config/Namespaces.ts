@@ -316,7 +316,8 @@ export const BackendExtraConfig = Schema.Struct({
   "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks)),
   "qos/ratelimit/proxy": Schema.optionalKey(Schema.suspend(() => ProxyRateLimit)),
   "qos/circuit-breaker": Schema.optionalKey(Schema.suspend(() => CircuitBreaker)),
-  "modifier/lua-backend": Schema.optionalKey(Lua)
+  "modifier/lua-backend": Schema.optionalKey(Lua),
+  "qos/http-cache": Schema.optionalKey(Schema.suspend(() => HttpCache))
 }).annotate({ identifier: "BackendExtraConfig", description: "Backend namespaces" })
 
 /** `qos/ratelimit/proxy` (backend): KrakenD's token bucket of the calls to one backend. */
@@ -325,6 +326,13 @@ export const ProxyRateLimit = Schema.Struct({
   capacity: Fields.withDefault(Schema.Finite, 0, "Bucket size and initial stock (0: the rate per second, at least 1; fractions cut)"),
   every: Fields.withDefault(Schema.String, "1s", "Period of max_rate, a Go duration (one KrakenD cannot parse is 1s)")
 }).annotate({ identifier: "ProxyRateLimit", description: "Backend rate limit (extra_config[\"qos/ratelimit/proxy\"])" })
+
+/** `qos/http-cache` (backend): KrakenD's cache buckets. */
+export const HttpCache = Schema.Struct({
+  shared: Fields.flag("One bucket for every backend with shared: true (the first one's caps win)"),
+  max_items: Fields.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), "Most entries of the bucket (with max_size; without both: 10 000)"),
+  max_size: Fields.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), "Most bytes of the bucket, status line, headers and bodies (with max_items; without both: 64 MiB)")
+}).annotate({ identifier: "HttpCache", description: "Cache of this backend's GET/HEAD answers by their Cache-Control, Expires and Vary (extra_config[\"qos/http-cache\"])" })
 
 /** `qos/circuit-breaker` (backend): gobreaker's settings as KrakenD reads them. */
 export const CircuitBreaker = Schema.Struct({
@@ -425,6 +433,7 @@ export const backendShape: Shape.Shape = {
       objects: { client_tls: Shape.of(TlsSchema.ClientTls, { arrays: { client_certs: Shape.of(TlsSchema.ClientCert) } }) }
     }),
     "telemetry/opentelemetry": TelemetryNamespaces.backendShape,
-    "modifier/lua-backend": Shape.of(Lua)
+    "modifier/lua-backend": Shape.of(Lua),
+    "qos/http-cache": Shape.of(HttpCache)
   }
 }

@@ -26,6 +26,7 @@ import { PluginStages } from "../plugin/PluginStages.ts"
 import * as Decoder from "../encoding/Decoder.ts"
 import * as Martian from "../martian/Stage.ts"
 import * as CircuitBreaker from "../qos/CircuitBreaker.ts"
+import * as HttpCache from "../qos/HttpCache.ts"
 import * as ProxyRateLimit from "../qos/ProxyRateLimit.ts"
 import * as Cel from "../scripting/Cel.ts"
 import * as JsonSchema from "../scripting/JsonSchema.ts"
@@ -82,7 +83,8 @@ export const makeBackendProxy = (
     const plugins = yield* PluginStages
     const telemetry = yield* TelemetryRuntime
     // a backend with `plugin/http-client` uses the plugin's HttpClient as its executor
-    const call = plugins.executor(backend) ?? Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options))
+    // `qos/http-cache` is part of the default executor, the backend's HTTP client (as in KrakenD)
+    const call = plugins.executor(backend) ?? HttpCache.wrap(backend, Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options)))
     // telemetry's backend-request (client) span and `traceparent`, right around the call
     const traced = telemetry === undefined ? call : (PipeLayers.client(telemetry, endpoint, backend)?.(call) ?? call)
     // `modifier/martian` wraps the executor: around the call, on the raw answer (identity without it)

@@ -210,7 +210,7 @@ describe("legacy names of namespaces Sluice does not implement", () => {
       }))
   }
 
-  for (const [name, current] of rows.filter(([, c]) => !Protections.isProtecting(c) && !c.startsWith("plugin/") && !["router", "proxy", "backend/http", "telemetry/logging", "security/cors", "modifier/martian", "qos/circuit-breaker"].includes(c))) {
+  for (const [name, current] of rows.filter(([, c]) => !Protections.isProtecting(c) && !c.startsWith("plugin/") && !["router", "proxy", "backend/http", "telemetry/logging", "security/cors", "modifier/martian", "qos/circuit-breaker", "qos/http-cache"].includes(c))) {
     it.effect(`${name} warns like ${current}`, () =>
       Effect.gen(function*() {
         const { warnings } = yield* Config.decode(place("backend", { [name]: {} }))

@@ -1,0 +1,142 @@
+/**
+ * `qos/http-cache` (backend; legacy `github.com/devopsfaith/krakend-httpcache`): an RFC 9111
+ * cache of the backend's GET and HEAD answers, in the backend's HTTP client as in KrakenD (under
+ * martian, the circuit breaker and the proxy rate limit; a hit still passes them). Freshness,
+ * `Vary` and revalidation come from the backend's `Cache-Control`, `Expires`, `ETag` and
+ * `Last-Modified` through `http-cache-semantics`; a stale entry is revalidated with
+ * `If-None-Match` / `If-Modified-Since` and a 304 serves the stored body.
+ *
+ * Sluice's decisions (QOS-TELEMETRY.md §3, where KrakenD's private cache is more open): the cache
+ * is a **shared** cache — an answer carrying `Set-Cookie` is never stored, nor one to a request
+ * with `Authorization` unless the backend says `public` (or `s-maxage`, `must-revalidate`);
+ * `private` answers are not stored; no heuristic freshness (as KrakenD). Buckets as KrakenD:
+ * `max_items` + `max_size` bound an LRU (bytes: status line, headers and body), `shared: true`
+ * shares one bucket across backends (the first shared backend's limits win); without both caps
+ * the bucket is still bounded (10 000 items, 64 MiB: KrakenD's unbounded map is a memory-exhaustion
+ * risk). Only buffered answers are cached (`no-op` backends stream and are not cached).
+ *
+ * @since 0.3.0
+ */
+import * as Effect from "effect/Effect"
+import CachePolicy from "http-cache-semantics"
+import { LRUCache } from "lru-cache"
+import type { BackendConfig } from "../config/Model.ts"
+import type { Executor, RawResponse } from "../proxy/Executor.ts"
+import type { ProxyRequest } from "../proxy/Proxy.ts"
+
+/** `qos/http-cache`'s keys. */
+export interface HttpCacheOptions {
+  readonly shared?: boolean | undefined
+  readonly max_items?: number | undefined
+  readonly max_size?: number | undefined
+}
+
+/** A stored answer. */
+interface Entry {
+  readonly policy: CachePolicy
+  readonly status: number
+  readonly body: Uint8Array
+  readonly url: string | undefined
+  readonly size: number
+}
+
+type Bucket = LRUCache<string, Entry>
+
+/** Bounds of a bucket without both caps. */
+export const defaultMaxItems = 10_000
+export const defaultMaxSize = 64 * 1024 * 1024
+
+const bucket = (maxItems: number, maxSize: number): Bucket =>
+  new LRUCache<string, Entry>({ max: maxItems, maxSize, maxEntrySize: maxSize, sizeCalculation: (e) => Math.max(1, e.size) })
+
+/** KrakenD's process-wide shared buckets: one capped (its first user's caps), one uncapped. */
+let sharedCapped: Bucket | undefined
+let sharedUncapped: Bucket | undefined
+
+const bucketFor = (options: HttpCacheOptions): Bucket => {
+  const capped = (options.max_items ?? 0) > 0 && (options.max_size ?? 0) > 0
+  if (options.shared === true) {
+    if (capped) return (sharedCapped ??= bucket(options.max_items!, options.max_size!))
+    return (sharedUncapped ??= bucket(defaultMaxItems, defaultMaxSize))
+  }
+  return capped ? bucket(options.max_items!, options.max_size!) : bucket(defaultMaxItems, defaultMaxSize)
+}
+
+const lowerHeaders = (headers: ProxyRequest["headers"]): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const name in headers) out[name.toLowerCase()] = headers[name]!.join(", ")
+  return out
+}
+
+const policyRequest = (req: ProxyRequest, url: string): CachePolicy.Request => ({
+  url,
+  method: req.method,
+  headers: lowerHeaders(req.headers)
+})
+
+const policyResponse = (raw: RawResponse): CachePolicy.Response => ({
+  status: raw.status,
+  headers: raw.headers as CachePolicy.Headers
+})
+
+/** The serialised size KrakenD counts: status line, headers, body. */
+const sizeOf = (raw: RawResponse, body: Uint8Array): number => {
+  let n = 17 + body.byteLength
+  for (const [name, value] of Object.entries(raw.headers)) {
+    if (value === undefined) continue
+    n += name.length + 4 + (Array.isArray(value) ? value.join(", ").length : String(value).length)
+  }
+  return n
+}
+
+const served = (entry: Entry, policy: CachePolicy): RawResponse => ({
+  status: entry.status,
+  headers: policy.responseHeaders() as RawResponse["headers"],
+  body: entry.body,
+  stream: undefined,
+  url: entry.url
+})
+
+const options = { shared: true, cacheHeuristic: 0 } as const
+
+/** The executor with the backend's cache around it; the executor itself when not configured. */
+export const wrap = (backend: BackendConfig, executor: Executor): Executor => {
+  const config = backend.extra_config["qos/http-cache"]
+  if (config === undefined || backend.encoding === "no-op") return executor
+  const cache = bucketFor(config)
+  const store = (key: string, req: CachePolicy.Request, raw: RawResponse): void => {
+    if (raw.body === undefined || raw.headers["set-cookie"] !== undefined) return
+    const policy = new CachePolicy(req, policyResponse(raw), options)
+    if (!policy.storable() || policy.timeToLive() <= 0 && raw.headers["etag"] === undefined && raw.headers["last-modified"] === undefined) {
+      cache.delete(key)
+      return
+    }
+    cache.set(key, { policy, status: raw.status, body: raw.body, url: raw.url, size: sizeOf(raw, raw.body) })
+  }
+  return (req) => {
+    if ((req.method !== "GET" && req.method !== "HEAD") || req.url === undefined || req.headers["Range"] !== undefined) return executor(req)
+    const url = req.url
+    const key = req.method === "HEAD" ? `HEAD ${url}` : url
+    const preq = policyRequest(req, url)
+    const entry = cache.get(key)
+    if (entry === undefined) return Effect.tap(executor(req), (raw) => Effect.sync(() => store(key, preq, raw)))
+    if (entry.policy.satisfiesWithoutRevalidation(preq)) return Effect.succeed(served(entry, entry.policy))
+    // stale (or another Vary): ask again, conditionally when the entry has validators
+    const conditional = entry.policy.revalidationHeaders(preq)
+    const extra: Record<string, ReadonlyArray<string>> = {}
+    if (typeof conditional["if-none-match"] === "string") extra["If-None-Match"] = [conditional["if-none-match"]]
+    if (typeof conditional["if-modified-since"] === "string") extra["If-Modified-Since"] = [conditional["if-modified-since"]]
+    const asked = Object.keys(extra).length === 0 ? req : { ...req, headers: { ...req.headers, ...extra } }
+    return Effect.map(executor(asked), (raw) => {
+      if (raw.status === 304 && Object.keys(extra).length > 0) {
+        const { modified, policy } = entry.policy.revalidatedPolicy(preq, policyResponse(raw))
+        if (!modified) {
+          cache.set(key, { ...entry, policy })
+          return served(entry, policy)
+        }
+      }
+      store(key, preq, raw)
+      return raw
+    })
+  }
+}
