@@ -127,6 +127,13 @@ const readResponse = (vm: Vm.Vm, res: ProxyResponse, uses: Script.Uses): ProxyRe
   }
 }
 
+/** Host work on the VM (pushing, reading back): data it cannot carry fails the stage. */
+const host = <A>(f: () => A): Effect.Effect<A, Runner.RunError> =>
+  Effect.try({
+    try: f,
+    catch: (error) => ({ message: error instanceof Vm.DataError ? `lua: ${error.message}` : `lua: ${String(error)}` })
+  })
+
 const readAll = (io: Readable): Effect.Effect<Uint8Array> =>
   Effect.promise(async () => {
     const chunks: Array<Buffer> = []
@@ -157,20 +164,24 @@ export const make = (config: LuaConfig, level: "proxy" | "backend"): Effect.Effe
           : Effect.suspend(() => {
             pushRequest(lease.vm, req, uses)
             const status = lease.vm.start(lease.env, "request", preChunks, Runner.cpuMs, Runner.memory)
-            return Effect.map(Runner.drive(lease, status, req.deadline), () => readRequest(lease.vm, req, uses, level))
+            return Effect.flatMap(Runner.drive(lease, status, req.deadline), () => host(() => readRequest(lease.vm, req, uses, level)))
           }).pipe(Effect.tap(() => Effect.sync(() => lease.vm.finish())))
         const call = (r: ProxyRequest) => (config.skip_next ? Effect.succeed(skipped()) : next(r))
         const post = (r: ProxyRequest, res: ProxyResponse) =>
           Effect.flatMap(postUses.body && res.io !== undefined ? readAll(res.io) : Effect.succeed(undefined), (body) =>
-            Effect.suspend(() => {
-              pushRequest(lease.vm, r, postUses)
-              pushResponse(lease.vm, body === undefined ? res : { ...res, io: undefined }, body, postUses)
-              const status = lease.vm.start(lease.env, "request", ["post"], Runner.cpuMs, Runner.memory)
-              return Effect.map(Runner.drive(lease, status, r.deadline), () => {
-                const out = readResponse(lease.vm, res, postUses)
-                return body !== undefined && out.io === undefined ? { ...out, io: Readable.from([Buffer.from(body)]) } : out
-              })
-            }))
+            Effect.flatMap(
+              host(() => {
+                pushRequest(lease.vm, r, postUses)
+                pushResponse(lease.vm, body === undefined ? res : { ...res, io: undefined }, body, postUses)
+                return lease.vm.start(lease.env, "request", ["post"], Runner.cpuMs, Runner.memory)
+              }),
+              (status) =>
+                Effect.flatMap(Runner.drive(lease, status, r.deadline), () =>
+                  host(() => {
+                    const out = readResponse(lease.vm, res, postUses)
+                    return body !== undefined && out.io === undefined ? { ...out, io: Readable.from([Buffer.from(body)]) } : out
+                  }))
+            ))
         // lura returns a partial merge with an error: krakend-lua's post does not run then
         const run = version.hasPost
           ? Effect.flatMap(pre, (r) => Effect.flatMap(call(r), (res) => (res.errors.length > 0 ? Effect.succeed(res) : post(r, res))))

@@ -82,7 +82,14 @@ const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError> =>
           pool.release(lease)
           return Effect.succeed({ request, path, rawQuery, params })
         }
-        const body = uses.body ? Effect.orElseSucceed(Incoming.readBody(request), () => undefined) : Effect.succeed(undefined)
+        // a body that cannot be read (too large, broken) answers as the endpoint would: never an empty body to the script
+        const body = uses.body
+          ? Effect.mapError(Incoming.readBody(request), (e): Runner.RunError => ({
+            message: `request body: ${e.reason === "TooLarge" ? "too large" : "could not be read"}`,
+            status: e.reason === "TooLarge" ? 413 : 400,
+            always: true
+          }))
+          : Effect.succeed(undefined)
         return Effect.flatMap(body, (bytes) => {
           const vm = lease.vm
           vm.table()
@@ -129,10 +136,12 @@ const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError> =>
                 vm.close(idx)
                 const lower: Record<string, string> = {}
                 for (const [name, values] of Object.entries(headers)) lower[name.toLowerCase()] = values.join(", ")
-                const host = vm.readString(1, "host")
-                if (host !== undefined && host !== "") lower["host"] = host
                 next = next.modify({ headers: lower as never })
               }
+            }
+            const host = vm.readString(1, "host")
+            if (host !== undefined && host !== "" && host !== next.headers["host"]) {
+              next = next.modify({ headers: { ...next.headers, host } as never })
             }
             if (nextPath !== path || nextQuery !== rawQuery) next = next.modify({ url: nextQuery === "" ? nextPath : `${nextPath}?${nextQuery}` })
             const body = vm.readBoolean(1, "bodySet") ? vm.readBytes(1, "body") ?? empty : undefined
@@ -192,7 +201,11 @@ export const service = (config: LuaConfig): Effect.Effect<(app: HttpApp) => Http
       const q = url.indexOf("?")
       return run(request, q === -1 ? url : url.slice(0, q), q === -1 ? "" : url.slice(q + 1), {}).pipe(
         Effect.matchEffect({
-          onFailure: (e) => Effect.as(Effect.logError("[SERVICE: Gin][Lua]", e.message), serverError),
+          onFailure: (e) =>
+            Effect.as(
+              Effect.logError("[SERVICE: Gin][Lua]", e.message),
+              e.always === true && e.status !== undefined ? HttpServerResponse.empty({ status: e.status, headers: { "content-length": "0" } }) : serverError
+            ),
           onSuccess: (changed) => Effect.provideService(app, HttpServerRequest.HttpServerRequest, changed.request)
         })
       )

@@ -21,11 +21,17 @@ export const cpuMs = 1000
 export const memory = 32 * 1024 * 1024
 /** Idle VMs kept per stage. */
 const keepIdle = 64
+/** Memory an idle VM may hold beyond what it held when made (else it is closed, not kept). */
+const keptGarbage = 4 * 1024 * 1024
+/** Largest body an `http_response` call reads. */
+const maxHttpBody = 10 * 1024 * 1024
 
 /** A VM of a stage's pool, with the version it was built from. */
 export interface Lease {
   readonly vm: Vm.Vm
   readonly version: ScriptVersion
+  /** Bytes the VM held when made: one that keeps much more after a run is replaced. */
+  readonly baseline: number
   env: number
 }
 
@@ -48,13 +54,16 @@ export const pool = (script: Script, shared: Vm.Module): Pool => {
         lease.vm.close()
         lease = idle.pop()
       }
-      if (lease === undefined) lease = { vm: Vm.Vm.make(shared, version.settings), version, env: 0 }
+      if (lease === undefined) {
+        const vm = Vm.Vm.make(shared, version.settings)
+        lease = { vm, version, baseline: vm.memoryUsed(), env: 0 }
+      }
       lease.env = lease.vm.newEnv()
       return lease
     },
     release: (lease) => {
       lease.vm.unref(lease.env)
-      if (lease.vm.broken || idle.length >= keepIdle) lease.vm.close()
+      if (lease.vm.broken || idle.length >= keepIdle || lease.vm.memoryUsed() > lease.baseline + keptGarbage) lease.vm.close()
       else idle.push(lease)
     }
   }
@@ -65,6 +74,8 @@ export interface RunError {
   readonly message: string
   readonly status?: number | undefined
   readonly contentType?: string | undefined
+  /** The status holds at service level too (a request body that cannot be read). */
+  readonly always?: boolean | undefined
 }
 
 const nextTurn = Effect.callback<void>((resume) => {
@@ -84,14 +95,25 @@ const httpCall = (call: Vm.HttpCall, deadline: number): Effect.Effect<Vm.HttpRes
       const headers: Record<string, Array<string>> = { ...call.headers }
       if (!Object.keys(headers).some((k) => k.toLowerCase() === "user-agent")) headers["User-Agent"] = [Version.userAgent]
       const remaining = deadline - Date.now()
+      if (remaining <= 0) throw new Error("the request's deadline passed")
       const res = await undiciRequest(call.url, {
         method: call.method as "GET",
         headers,
         body: call.body === "" ? null : call.body,
-        signal: remaining > 0 ? AbortSignal.any([signal, AbortSignal.timeout(remaining)]) : signal,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(remaining)]),
         dispatcher: (client ??= new Agent().compose(interceptors.redirect({ maxRedirections: 10 })))
       })
-      const body = await res.body.text()
+      const chunks: Array<Buffer> = []
+      let size = 0
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length
+        if (size > maxHttpBody) {
+          res.body.destroy()
+          throw new Error(`the answer of ${call.url} is larger than ${maxHttpBody} bytes`)
+        }
+        chunks.push(chunk as Buffer)
+      }
+      const body = Buffer.concat(chunks).toString("utf8")
       const out: Record<string, Array<string>> = {}
       for (const [name, value] of Object.entries(res.headers)) {
         if (value === undefined) continue

@@ -40,7 +40,8 @@ tostring = tostring51
 
 local OBJ = { __name = "object", __metatable = "object" }
 local ARR = { __name = "array", __metatable = "array" }
-local NULL = setmetatable({}, { __name = "luaNil", __metatable = "luaNil", __tostring = function() return "luaNil" end })
+local readOnly = function() error("this table is read-only", 2) end
+local NULL = setmetatable({}, { __name = "luaNil", __metatable = "luaNil", __newindex = readOnly, __tostring = function() return "luaNil" end })
 
 local TABLE, LIST = {}, {}
 local TABLE_MT = { __index = TABLE, __name = "luaTable", __metatable = "luaTable", __tostring = function() return "luaTable" end }
@@ -179,7 +180,8 @@ local function canonical(k)
   local known = canonicalMemo[k]
   if known then return known end
   local c = k
-  if not find(k, "[^%w!#$%%&'*+%-.^_|~]") then c = gsub(lower(k), "%f[%w]%l", upper) end
+  -- Go's CanonicalMIMEHeaderKey: upper case at the start and after each "-", lower elsewhere
+  if not find(k, "[^%w!#$%%&'*+%-.^_|~]") then c = gsub(gsub(lower(k), "^%l", upper), "%-%l", upper) end
   if memoSize < 512 then canonicalMemo[k] = c memoSize = memoSize + 1 end
   return c
 end
@@ -211,9 +213,11 @@ local REQUEST, RESPONSE, CTX = {}, {}, {}
 local REQUEST_MT = { __index = REQUEST, __name = "request", __metatable = "request" }
 local RESPONSE_MT = { __index = RESPONSE, __name = "response", __metatable = "response" }
 local CTX_MT = { __index = CTX, __name = "ginContext", __metatable = "ginContext" }
+-- the state behind request/response/ctx objects; scripts never reach the state table itself
+local stateOf = setmetatable({}, { __mode = "k" })
 local function state(self, mt)
   if getmt(self) ~= mt then error(mt.__name .. " expected", 3) end
-  return self._s
+  return stateOf[self]
 end
 
 local function getset(mt, field, fname)
@@ -293,7 +297,9 @@ end
 function RESPONSE.statusCode(self, ...)
   local s = state(self, RESPONSE_MT)
   if select("#", ...) == 0 then return s.status end
-  s.status = floor(tonumber((...)) or 0)
+  local code = tonumber((...))
+  if code == nil or code ~= code or code < 100 or code > 599 then error("bad argument #1 to statusCode (a status from 100 to 599 expected)", 2) end
+  s.status = floor(code)
   s.dirty = true
 end
 function RESPONSE.data(self)
@@ -359,9 +365,24 @@ local http_response = {
 
 -- the globals scripts see: gopher-lua's base, package and table; the rest with allow_open_libs
 local G = {}
-for _, k in ipairs({ "assert", "collectgarbage", "error", "getmetatable", "setmetatable", "next", "pairs", "ipairs",
-  "pcall", "xpcall", "print", "rawequal", "rawget", "rawset", "rawlen", "select", "tonumber", "type", "_VERSION" }) do
+for _, k in ipairs({ "assert", "error", "getmetatable", "next", "pairs", "ipairs",
+  "pcall", "xpcall", "print", "rawequal", "rawget", "select", "tonumber", "type", "_VERSION" }) do
   G[k] = _G[k]
+end
+local protected = {}
+local rawsetBase, setmetatableBase, collect = rawset, setmetatable, collectgarbage
+G.rawset = function(t, k, v)
+  if protected[t] then error("this table is read-only", 2) end
+  return rawsetBase(t, k, v)
+end
+G.setmetatable = function(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then error("__gc metamethods are not available in Sluice's Lua", 2) end
+  if protected[t] then error("this table is read-only", 2) end
+  return setmetatableBase(t, mt)
+end
+G.collectgarbage = function(opt, ...)
+  if opt == nil or opt == "collect" or opt == "count" or opt == "step" or opt == "isrunning" then return collect(opt, ...) end
+  error("collectgarbage('" .. tostring51(opt) .. "') is not available in Sluice's Lua", 2)
 end
 G.tostring = tostring51
 G.unpack = unpack
@@ -393,9 +414,16 @@ local function getfenv(f)
   return current and current.env
 end
 G.setfenv, G.getfenv = setfenv, getfenv
-G.luaTable, G.luaList, G.luaNil = luaTable, luaList, luaNil
-G.custom_error, G.http_response = custom_error, http_response
-G.request, G.response, G.ctx = request, response, ctx
+-- the API tables are shared by every request of a VM: read-only
+local function sealed(t, name)
+  local proxy = setmetatable({}, { __index = t, __newindex = readOnly, __metatable = name })
+  protected[proxy] = true
+  return proxy
+end
+protected[NULL] = true
+G.luaTable, G.luaList, G.luaNil = sealed(luaTable, "luaTable"), sealed(luaList, "luaList"), sealed(luaNil, "luaNil")
+G.custom_error, G.http_response = custom_error, sealed(http_response, "http_response")
+G.request, G.response, G.ctx = sealed(request, "request"), sealed(response, "response"), sealed(ctx, "ginContext")
 
 local libs = { table = table }
 local tableExtra = { getn = function(t) return #t end, maxn = function(t)
@@ -420,15 +448,15 @@ local extras = { table = tableExtra, string = stringExtra, math = mathExtra }
 -- by building their name, and then shares them with the next request of this stage)
 local libNames = {}
 for k in pairs(libs) do if mentioned[k] then libNames[#libNames + 1] = k end end
-G.package = { loaded = {}, path = "", cpath = "" }
-
-local ENV_MT = { __index = G }
+local ENV_MT = { __index = G, __metatable = false }
 local stringMeta = getmt("")
+stringMeta.__metatable = false
 
 -- a fresh environment: the globals of one request; library tables copied so that no change leaks
 local function newEnv()
   local env = setmetatable({}, ENV_MT)
   env._G = env
+  env.package = { loaded = {}, path = "", cpath = "" }
   for i = 1, #libNames do
     local name = libNames[i]
     local copy = {}
@@ -449,9 +477,15 @@ local function run(env, k, st, a, b, c)
   current, kind = st, k
   st.env = env
   stringMeta.__index = env.string
-  if st.obj == nil then st.obj = setmetatable({ _s = st }, k == "request" and REQUEST_MT or CTX_MT) end
+  if st.obj == nil then
+    st.obj = setmetatable({}, k == "request" and REQUEST_MT or CTX_MT)
+    stateOf[st.obj] = st
+  end
   local r = st.response
-  if r and r.obj == nil then r.obj = setmetatable({ _s = r }, RESPONSE_MT) end
+  if r and r.obj == nil then
+    r.obj = setmetatable({}, RESPONSE_MT)
+    stateOf[r.obj] = r
+  end
   written = false
   if a then a(env) end
   if b then b(env) end

@@ -45,6 +45,9 @@ interface Raw {
   _lua_toboolean(L: number, idx: number): number
   _lua_tolstring(L: number, idx: number, len: number): number
   _lua_gettop(L: number): number
+  _lua_checkstack(L: number, n: number): number
+  _lua_topointer(L: number, idx: number): number
+  _lua_status(L: number): number
   _lua_settop(L: number, idx: number): void
   _lua_next(L: number, idx: number): number
   _lua_resume(L: number, from: number, nargs: number, nres: number): number
@@ -64,6 +67,7 @@ interface Raw {
 const REGISTRY = -1001000
 const LUA_OK = 0
 const LUA_YIELD = 1
+const LUA_ERRRUN = 2
 const LUA_ERRMEM = 4
 const T_NIL = 0
 const T_BOOLEAN = 1
@@ -74,6 +78,12 @@ const MASK_COUNT = 8
 const HOOK_EVERY = 10_000
 /** How long a run holds the event loop before it yields (ms). */
 const SLICE_MS = 2
+/** How long code that cannot yield may hold the event loop beyond its slice (ms). */
+const GRACE_MS = 25
+/** Deepest data pushed into or read from Lua. */
+const MAX_DEPTH = 200
+/** Longest list read back from Lua. */
+const MAX_ITEMS = 10_000_000
 
 /** Small integers as BigInt (lua_Integer arguments), made once. */
 const small: ReadonlyArray<bigint> = Array.from({ length: 1024 }, (_, i) => BigInt(i))
@@ -107,15 +117,20 @@ const init = async (): Promise<Shared> => {
     const vm = running
     if (vm === undefined) return
     const now = performance.now()
-    if (now > vm.deadline) {
+    if (now <= vm.sliceEnd) return
+    const canYield = L === vm.thread && raw._lua_isyieldable(L) !== 0
+    // past the deadline, or holding the event loop where it cannot yield (a table.sort
+    // comparator, a coroutine of its own, a finalizer) for longer than the grace: stop it
+    if (now > vm.deadline || (!canYield && now > vm.sliceEnd + GRACE_MS)) {
       vm.timedOut = true
-      // from now on every instruction fails, so no pcall inside the script can keep it alive
+      // from now on every instruction of the run fails, so no pcall can keep it alive
       raw._lua_sethook(L, hook, MASK_COUNT, 1)
+      if (L !== vm.thread) raw._lua_sethook(vm.thread, hook, MASK_COUNT, 1)
       pushString(state, L, "script timeout")
       raw._lua_error(L)
       return
     }
-    if (L === vm.thread && now > vm.sliceEnd && raw._lua_isyieldable(L) !== 0) raw._lua_yieldk(L, 0, 0, 0)
+    if (canYield) raw._lua_yieldk(L, 0, 0, 0)
   }, "vii")
   const state: Shared = {
     module,
@@ -249,6 +264,9 @@ export interface Settings {
   readonly chunks: ReadonlyArray<{ readonly key: string; readonly name: string; readonly text: string }>
 }
 
+/** Data that cannot cross between JavaScript and Lua (too deep, cyclic). */
+export class DataError extends Error {}
+
 /** A compile error: the chunk and Lua's message (`name:line: text`). */
 export class CompileError extends Error {
   readonly chunk: string
@@ -269,6 +287,8 @@ export class Vm {
   sliceEnd = 0
   /** Lua time left to the current run (ms). */
   remaining = 0
+  /** The allocator's limit while the run executes (none while the host pushes and reads). */
+  private memoryLimit = 0
   timedOut = false
   broken = false
   private readonly threadRef: number
@@ -332,6 +352,8 @@ export class Vm {
     this.thread = raw._lua_newthread(L)
     this.threadRef = raw._luaL_ref(L, REGISTRY)
     raw._lua_sethook(this.thread, s.hook, MASK_COUNT, HOOK_EVERY)
+    // the main state runs host calls (environments, finalizers): bounded by `guarded`
+    raw._lua_sethook(L, s.hook, MASK_COUNT, HOOK_EVERY)
   }
 
   /** A new VM (the module must be loaded: `load()`). */
@@ -373,11 +395,30 @@ export class Vm {
     const raw = this.s.raw
     const L = this.L
     raw._lua_rawgeti(L, REGISTRY, this.refs.newEnv)
-    if (raw._lua_pcallk(L, 0, 1, 0, 0, 0) !== LUA_OK) {
+    if (this.guarded(() => raw._lua_pcallk(L, 0, 1, 0, 0, 0)) !== LUA_OK) {
       raw._lua_settop(L, 0)
+      this.broken = true
       throw new Error("Lua: cannot create an environment")
     }
     return raw._luaL_ref(L, REGISTRY)
+  }
+
+  /** Runs a host call into Lua (finalizers may run in it) under a short deadline. */
+  private guarded<A>(f: () => A): A {
+    const outer = running
+    const { deadline, sliceEnd, timedOut } = this
+    this.deadline = performance.now() + GRACE_MS
+    this.sliceEnd = this.deadline
+    enter(this)
+    try {
+      return f()
+    } finally {
+      enter(outer)
+      this.deadline = deadline
+      this.sliceEnd = sliceEnd
+      if (this.timedOut && !timedOut) this.broken = true
+      this.timedOut = timedOut
+    }
   }
 
   unref(ref: number): void {
@@ -449,7 +490,7 @@ export class Vm {
   /** `t[name] = <json>` with KrakenD's data model (objects, 1-based arrays with `n`, luaNil). */
   setJson(name: string, value: Json): void {
     pushString(this.s, this.thread, name)
-    this.pushJson(value)
+    this.pushJson(value, 0)
     this.s.raw._lua_rawset(this.thread, -3)
   }
 
@@ -468,9 +509,11 @@ export class Vm {
     else this.s.raw._lua_pushnumber(this.thread, n)
   }
 
-  private pushJson(value: Json): void {
+  private pushJson(value: Json, depth: number): void {
     const raw = this.s.raw
     const T = this.thread
+    if (depth > MAX_DEPTH) throw new DataError(`data nested deeper than ${MAX_DEPTH} levels`)
+    if (raw._lua_checkstack(T, 4) === 0) throw new DataError("data too deep for the Lua stack")
     if (value === null || value === undefined) {
       raw._lua_rawgeti(T, REGISTRY, this.refs.nul)
     } else if (typeof value === "string") {
@@ -483,7 +526,7 @@ export class Vm {
       raw._lua_createtable(T, value.length, 1)
       for (let i = 0; i < value.length; i++) {
         raw._lua_pushnumber(T, i + 1)
-        this.pushJson(value[i])
+        this.pushJson(value[i], depth + 1)
         raw._lua_rawset(T, -3)
       }
       pushString(this.s, T, "n")
@@ -498,7 +541,7 @@ export class Vm {
         const v = record[key]
         if (v === undefined) continue
         pushString(this.s, T, key)
-        this.pushJson(v)
+        this.pushJson(v, depth + 1)
         raw._lua_rawset(T, -3)
       }
       raw._lua_rawgeti(T, REGISTRY, this.refs.obj)
@@ -524,7 +567,8 @@ export class Vm {
     for (const key of chunks) raw._lua_rawgeti(T, REGISTRY, this.chunkRefs.get(key)!)
     // the state table below the call, so the results follow it
     this.remaining = cpuMs
-    this.engine.global.setMemoryMax(this.engine.global.getMemoryUsed() + memory)
+    this.timedOut = false
+    this.memoryLimit = this.engine.global.getMemoryUsed() + memory
     return this.resume(3 + chunks.length)
   }
 
@@ -535,15 +579,18 @@ export class Vm {
     this.sliceEnd = started + SLICE_MS
     this.deadline = started + this.remaining
     raw.HEAPU32[this.nres >> 2] = 0
+    this.engine.global.setMemoryMax(this.memoryLimit)
     enter(this)
     let status: number
     try {
       status = raw._lua_resume(this.thread, this.L, nargs, this.nres)
     } finally {
       enter(undefined)
+      this.engine.global.setMemoryMax(undefined)
       this.remaining -= performance.now() - started
     }
-    if (status !== LUA_YIELD) this.engine.global.setMemoryMax(undefined)
+    // a timeout caught inside the script (a coroutine, pcall) still ends the run as one
+    if (status === LUA_OK && this.timedOut) return LUA_ERRRUN
     return status
   }
 
@@ -614,8 +661,10 @@ export class Vm {
     }
     if (this.timedOut) failure = { message: "script timeout", bound: "timeout" }
     else if (status === LUA_ERRMEM) failure = { ...failure, bound: "memory" }
-    raw._lua_resetthread(T)
+    // closing the thread runs its to-be-closed variables: bounded too
+    this.guarded(() => raw._lua_resetthread(T))
     raw._lua_sethook(T, this.s.hook, MASK_COUNT, HOOK_EVERY)
+    raw._lua_sethook(this.L, this.s.hook, MASK_COUNT, HOOK_EVERY)
     this.timedOut = false
     if (failure.bound !== undefined) this.broken = true
     return failure
@@ -630,10 +679,17 @@ export class Vm {
   /** Ends a run: the shim forgets the state; the thread's stack is emptied. */
   finish(): void {
     const raw = this.s.raw
-    raw._lua_settop(this.thread, 0)
+    // a run left suspended (interrupted between slices): this VM is not reused
+    if (raw._lua_status(this.thread) !== LUA_OK) this.broken = true
+    else raw._lua_settop(this.thread, 0)
     raw._lua_rawgeti(this.L, REGISTRY, this.refs.finish)
-    raw._lua_pcallk(this.L, 0, 0, 0, 0, 0)
+    if (this.guarded(() => raw._lua_pcallk(this.L, 0, 0, 0, 0, 0)) !== LUA_OK) this.broken = true
     raw._lua_settop(this.L, 0)
+  }
+
+  /** Bytes the VM holds. */
+  memoryUsed(): number {
+    return this.engine.global.getMemoryUsed()
   }
 
   // ---- reading the state back ------------------------------------------------------------
@@ -689,7 +745,8 @@ export class Vm {
       return
     }
     this.s.raw._free(this.nres)
-    this.engine.global.close()
+    // finalizers run on close: bounded (their errors only warn)
+    this.guarded(() => this.engine.global.close())
   }
 
   /** A `{ k = v }` table of strings. */
@@ -741,8 +798,10 @@ export class Vm {
     raw._lua_pushnil(T)
     while (raw._lua_next(T, idx) !== 0) {
       const t = raw._lua_type(T, -1)
-      const key = toString(this.s, T, -2)
-      out[key] = t === T_STRING ? toString(this.s, T, -1) : t === T_NUMBER ? raw._lua_tonumberx(T, -1, 0) : undefined
+      // only string keys: converting a number key in place would confuse lua_next
+      if (raw._lua_type(T, -2) === T_STRING) {
+        out[toString(this.s, T, -2)] = t === T_STRING ? toString(this.s, T, -1) : t === T_NUMBER ? raw._lua_tonumberx(T, -1, 0) : undefined
+      }
       raw._lua_settop(T, -2)
     }
     return out
@@ -755,14 +814,18 @@ export class Vm {
     raw._lua_rawgeti(T, REGISTRY, this.refs.arr)
     raw._lua_rawgeti(T, REGISTRY, this.refs.nul)
     const top = raw._lua_gettop(T)
-    const value = this.json(idx, top - 1, top)
-    raw._lua_settop(T, top - 2)
-    return value
+    try {
+      return this.json(idx, top - 1, top, 0, new Set())
+    } finally {
+      raw._lua_settop(T, top - 2)
+    }
   }
 
-  private json(idx: number, arr: number, nul: number): unknown {
+  private json(idx: number, arr: number, nul: number, depth: number, open: Set<number>): unknown {
     const raw = this.s.raw
     const T = this.thread
+    if (depth > MAX_DEPTH) throw new DataError(`data nested deeper than ${MAX_DEPTH} levels`)
+    if (raw._lua_checkstack(T, 4) === 0) throw new DataError("data too deep for the Lua stack")
     switch (raw._lua_type(T, idx)) {
       case T_NIL:
         return undefined
@@ -774,46 +837,60 @@ export class Vm {
         return toString(this.s, T, idx)
       case T_TABLE: {
         if (raw._lua_rawequal(T, idx, nul) !== 0) return null
-        let isArray = false
-        if (raw._lua_getmetatable(T, idx) !== 0) {
-          isArray = raw._lua_rawequal(T, -1, arr) !== 0
-          raw._lua_settop(T, -2)
+        const pointer = raw._lua_topointer(T, idx)
+        if (open.has(pointer)) throw new DataError("the data contains itself")
+        open.add(pointer)
+        try {
+          return this.readTable(idx, arr, nul, depth, open)
+        } finally {
+          open.delete(pointer)
         }
-        if (isArray) {
-          pushString(this.s, T, "n")
-          raw._lua_rawget(T, idx)
-          const n = raw._lua_tonumberx(T, -1, 0)
-          raw._lua_settop(T, -2)
-          const out: Array<unknown> = []
-          for (let i = 0; i < n; i++) {
-            raw._lua_rawgeti(T, idx, big(i + 1))
-            const v = this.json(raw._lua_gettop(T), arr, nul)
-            out.push(v === undefined ? null : v)
-            raw._lua_settop(T, -2)
-          }
-          return out
-        }
-        // a plain object (fast properties for the renderer); `__proto__` only as an own property
-        const out: Record<string, unknown> = {}
-        raw._lua_pushnil(T)
-        while (raw._lua_next(T, idx) !== 0) {
-          const top = raw._lua_gettop(T)
-          const kt = raw._lua_type(T, top - 1)
-          if (kt === T_STRING || kt === T_NUMBER) {
-            // tostring of a number key would change the key on the stack and confuse lua_next
-            const key = kt === T_STRING ? toString(this.s, T, top - 1) : String(raw._lua_tonumberx(T, top - 1, 0))
-            const v = this.json(top, arr, nul)
-            if (v !== undefined) {
-              if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
-              else out[key] = v
-            }
-          }
-          raw._lua_settop(T, -2)
-        }
-        return out
       }
       default:
         return undefined
     }
+  }
+
+  private readTable(idx: number, arr: number, nul: number, depth: number, open: Set<number>): unknown {
+    const raw = this.s.raw
+    const T = this.thread
+    let isArray = false
+    if (raw._lua_getmetatable(T, idx) !== 0) {
+      isArray = raw._lua_rawequal(T, -1, arr) !== 0
+      raw._lua_settop(T, -2)
+    }
+    if (isArray) {
+      pushString(this.s, T, "n")
+      raw._lua_rawget(T, idx)
+      const n = raw._lua_tonumberx(T, -1, 0)
+      raw._lua_settop(T, -2)
+      if (!Number.isInteger(n) || n < 0 || n > MAX_ITEMS) throw new DataError(`a list of ${n} items`)
+      const out: Array<unknown> = []
+      for (let i = 0; i < n; i++) {
+        raw._lua_rawgeti(T, idx, big(i + 1))
+        const v = this.json(raw._lua_gettop(T), arr, nul, depth + 1, open)
+        out.push(v === undefined ? null : v)
+        raw._lua_settop(T, -2)
+      }
+      return out
+    }
+    // a plain object (fast properties for the renderer); `__proto__` only as an own property
+    const out: Record<string, unknown> = {}
+    raw._lua_pushnil(T)
+    while (raw._lua_next(T, idx) !== 0) {
+      const top = raw._lua_gettop(T)
+      const kt = raw._lua_type(T, top - 1)
+      if (kt === T_STRING || kt === T_NUMBER) {
+        // tostring of a number key would change the key on the stack and confuse lua_next
+        const key = kt === T_STRING ? toString(this.s, T, top - 1) : String(raw._lua_tonumberx(T, top - 1, 0))
+        const v = this.json(top, arr, nul, depth + 1, open)
+        if (v !== undefined) {
+          if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
+          else out[key] = v
+        }
+      }
+      raw._lua_settop(T, -2)
+    }
+    return out
   }
 }
