@@ -145,3 +145,36 @@ describe("Lua start errors", () => {
     expect(out.stderr + out.stdout).toContain(`["modifier/lua-proxy"].pre`)
   })
 })
+
+describe("Lua live sources", () => {
+  it("live: a changed source is used after it changes; one that does not compile is not, the last good one keeps running", async () => {
+    const file = join(dir, "live.lua")
+    writeFileSync(file, "function version() return 'v1' end\n")
+    const live = await startSluice({
+      version: 3,
+      endpoints: [{
+        endpoint: "/live",
+        input_headers: ["X-Version"],
+        extra_config: { "modifier/lua-proxy": { live: true, sources: [file], md5: { [file]: "ignored with live" }, pre: "request.load():headers('X-Version', version())" } },
+        backend: [{ host: [backend.url], url_pattern: "/echo" }]
+      }]
+    })
+    const version = async () => {
+      const before = backend.requests.length
+      await fetch(`${live.url}/live`)
+      return backend.requests[before]?.headers["x-version"]
+    }
+    try {
+      expect(await version()).toBe("v1")
+      writeFileSync(file, "function version() return 'v2' end\n")
+      await new Promise((r) => setTimeout(r, 1100))
+      expect(await version()).toBe("v2")
+      writeFileSync(file, "function version( return 'v3' end\n")
+      await new Promise((r) => setTimeout(r, 1100))
+      expect(await version()).toBe("v2")
+      expect(live.output()).toMatch(/the changed sources are not used: .*lua: syntax error/)
+    } finally {
+      await live.stop()
+    }
+  })
+})

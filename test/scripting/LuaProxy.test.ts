@@ -187,6 +187,44 @@ r:headers('X-User', res:headers('X-User-Id') .. ':' .. res:statusCode() .. ':' .
       backend: [b("/echo")]
     },
     {
+      endpoint: "/api-details",
+      input_headers: ["X-Multi", "X-Joined", "X-Keys", "X-Errors"],
+      extra_config: {
+        "modifier/lua-proxy": lua({
+          pre: [
+            "local r = request.load()",
+            "local l = luaList.new(); l:set(0, 'a'); l:set(1, 'b'); l:set(2, 'c'); l:del(0)",
+            "r:headerList('X-Multi', l)",
+            "local got = r:headerList('x-multi')",
+            "r:headers('X-Joined', got:get(0) .. '+' .. got:get(1) .. '+' .. got:len())",
+            "local t = luaTable.new(); t:set('b', 1); t:set('a', 2); t:set('c', 3)",
+            "local ks = t:keys()",
+            "r:headers('X-Keys', ks:get(0) .. ks:get(1) .. ks:get(2))",
+            "local e = {}",
+            "e[#e + 1] = select(2, pcall(r.headerList, r, 'X-Bad', {'x'}))",
+            "e[#e + 1] = select(2, pcall(custom_error))",
+            "r:headers('X-Errors', table.concat(e, '|'))"
+          ].join("\n")
+        })
+      },
+      backend: [b("/echo")]
+    },
+    {
+      endpoint: "/response-headers",
+      output_encoding: "no-op",
+      extra_config: {
+        "modifier/lua-proxy": lua({
+          post: "local r = response.load(); r:headers('X-Raw', (r:headers('content-type') == '' and 'miss' or 'hit') .. ',' .. r:headers('Content-Type'))"
+        })
+      },
+      backend: [b("/text", {}, { encoding: "no-op" })]
+    },
+    {
+      endpoint: "/bad-status",
+      extra_config: { "modifier/lua-proxy": lua({ pre: "custom_error('odd', 'teapot')" }) },
+      backend: [b("/echo")]
+    },
+    {
       endpoint: "/noop",
       output_encoding: "no-op",
       extra_config: {
@@ -347,6 +385,24 @@ describe("Lua request and response", () => {
   it("L22: http_response calls out and the script reads status, headers and body", async () => {
     const headers = (await call(gw, "/http")).json()["headers"] as Record<string, string>
     expect(headers["x-user"]).toBe("u-yes:200:body")
+  })
+
+  it("headerList gets and sets every value, luaList:del shifts, keys() is sorted; a non-list header value and custom_error() without arguments are errors", async () => {
+    const headers = (await call(gw, "/api-details")).json()["headers"] as Record<string, string>
+    expect(headers["x-multi"]).toBe("b, c")
+    expect(headers["x-joined"]).toBe("b+c+2")
+    expect(headers["x-keys"]).toBe("abc")
+    expect(headers["x-errors"]).toMatch(/invalid header value, must be a luaList\|.*need arguments/)
+  })
+
+  it("response:headers(k) looks the name up as written (KrakenD); the setter canonicalises", async () => {
+    const res = await call(gw, "/response-headers")
+    expect(res.headers.get("x-raw")).toBe("miss,text/plain")
+  })
+
+  it("a non-numeric custom_error status is a 500", async () => {
+    const res = await call(gw, "/bad-status")
+    expect([res.status, res.text]).toEqual([500, "odd"])
   })
 
   it("no-op: post sets the status, a header and the body", async () => {

@@ -134,13 +134,9 @@ const checkMd5 = (config: LuaConfig, path: string, sources: ReadonlyArray<{ read
   }
 }
 
-/** Where a `live` script whose new version fails is reported (the last good version keeps running). */
-let onStale = (path: string, message: string): void => {
+/** Reports a `live` script whose new version fails (the last good version keeps running). */
+const onStale = (path: string, message: string): void => {
   console.error(`[Lua] ${path}: the changed sources are not used: ${message}`)
-}
-/** @internal */
-export const setStaleReporter = (report: (path: string, message: string) => void): void => {
-  onStale = report
 }
 
 /** Reads, checks and compiles a namespace's scripts when the pipe is built. */
