@@ -66,10 +66,10 @@ export const makeApp = (
   options: Options = {}
 ): Effect.Effect<Router.HttpApp, ConfigError, Transport.Transport | Scope.Scope> =>
   Effect.flatMap(Effect.zip(Telemetry.make(config), Effect.service(Readiness.Readiness)), ([telemetry, readiness]) =>
-    ServiceStack.make(
-      config,
-      options,
-      Effect.flatMap(EndpointStack.shared(config), (shared) =>
+    Effect.flatMap(EndpointStack.shared(config), (shared) =>
+      ServiceStack.make(
+        config,
+        { ...options, redis: shared.redis },
         Effect.zipWith(
           Effect.forEach(config.endpoints, (endpoint) => Factory.makeEndpointProxy(endpoint, config)),
           Effect.forEach(config.endpoints, (endpoint) => EndpointStack.build(endpoint, shared)),
@@ -81,8 +81,8 @@ export const makeApp = (
             draining: readiness.draining,
             telemetry: telemetry !== undefined
           })
-        ))
-    ).pipe(Effect.provideService(Telemetry.TelemetryRuntime, telemetry)))
+        )
+      )).pipe(Effect.provideService(Telemetry.TelemetryRuntime, telemetry)))
 
 /**
  * The gateway served on the `HttpServer` provided to it, with its own backend transport.

@@ -162,6 +162,7 @@ export const decodeResult = (input: unknown): DecodeResult => {
   findings.issues.push(...Rules.duplicates(located), ...Rules.collisions(located))
   findings.issues.push(...Rules.apiKeys(located, root.extra_config["auth/api-keys"] !== undefined))
   findings.warnings.push(...Protections.unusedCompat(findings.compat))
+  if ("value" in service) Defaults.serviceIssues(service.value, findings)
 
   // Paths keep the spelling the user wrote (a legacy namespace name is renamed before decoding).
   const spell = <A extends ConfigIssue>(found: ReadonlyArray<A>) =>

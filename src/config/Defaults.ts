@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as RedisNamespaces from "./RedisNamespaces.ts"
 import * as Duration from "effect/Duration"
 import * as MartianParse from "../martian/Parse.ts"
 import * as HeaderName from "../proxy/HeaderName.ts"
@@ -27,6 +28,8 @@ export interface Inherited {
   readonly output_encoding: Model.OutputEncoding
   /** The server `write_timeout` (endpoint timeouts may not exceed it). */
   readonly write_timeout?: Duration.Duration | undefined
+  /** The service `redis` connections (endpoint Redis rate limits name one). */
+  readonly redis?: RedisNamespaces.RedisOptions | undefined
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
@@ -187,6 +190,42 @@ const proxyOptions = (
   }
 }
 
+/** A Redis rate limit with its connection resolved (issues at its path when it names none or limits nothing). */
+const redisLimit = <K extends "qos/ratelimit/router/redis" | "qos/ratelimit/service/redis">(
+  name: K,
+  raw: RedisNamespaces.RedisRateLimitOptions | undefined,
+  redis: RedisNamespaces.RedisOptions | undefined,
+  path: string,
+  findings: Shape.Findings
+): { readonly [P in K]?: Model.RedisLimit } => {
+  if (raw === undefined) return {}
+  const at = Shape.spelled(findings, JsonPath.key(JsonPath.key(path, "extra_config"), name))
+  const connection = raw.connection_name ?? raw.connection_pool
+  const known = [...(redis?.connection_pools ?? []), ...(redis?.clusters ?? [])].map((c) => c.name)
+  const before = findings.issues.length
+  if (connection === undefined) {
+    findings.issues.push({ path: JsonPath.key(at, "connection_name"), message: "missing: the name of a service redis connection_pools or clusters entry" })
+  } else if (!known.includes(connection)) {
+    findings.issues.push({
+      path: JsonPath.key(at, raw.connection_name === undefined ? "connection_pool" : "connection_name"),
+      message: `no redis connection named ${JSON.stringify(connection)} (service redis has ${known.length === 0 ? "none" : known.map((k) => JSON.stringify(k)).join(", ")})`
+    })
+  }
+  if (raw.max_rate <= 0 && raw.client_max_rate <= 0) {
+    findings.issues.push({ path: at, message: "limits nothing: set max_rate or client_max_rate" })
+  }
+  if (name === "qos/ratelimit/service/redis" && raw.strategy === "param") {
+    findings.issues.push({ path: JsonPath.key(at, "strategy"), message: "a service-wide limit has no endpoint params: use ip or header" })
+  }
+  if (findings.issues.length > before || connection === undefined) return {}
+  return { [name]: { ...raw, connection, path: at } } as { readonly [P in K]?: Model.RedisLimit }
+}
+
+/** Issues of the service namespaces resolved when the defaults flow down (found before the model is built). */
+export const serviceIssues = (raw: ServiceSchema.ServiceHead, findings: Shape.Findings): void => {
+  redisLimit("qos/ratelimit/service/redis", raw.extra_config["qos/ratelimit/service/redis"], raw.extra_config.redis, JsonPath.root, findings)
+}
+
 /** A Lua namespace with the path it was written at. */
 const lua = <K extends "modifier/lua-endpoint" | "modifier/lua-proxy" | "modifier/lua-backend">(
   name: K,
@@ -268,6 +307,7 @@ export const endpoint = (
       ...jsonSchema(raw.extra_config["validation/json-schema"], path, findings),
       ...lua("modifier/lua-endpoint", raw.extra_config["modifier/lua-endpoint"], path, findings),
       ...lua("modifier/lua-proxy", raw.extra_config["modifier/lua-proxy"], path, findings),
+      ...redisLimit("qos/ratelimit/router/redis", raw.extra_config["qos/ratelimit/router/redis"], inherited.redis, path, findings),
       ...PluginNamespace.field("plugin/req-resp-modifier", raw.extra_config["plugin/req-resp-modifier"], path, findings)
     }
   }
@@ -289,7 +329,8 @@ export const inherited = (service: ServiceSchema.ServiceHead): Inherited => ({
   timeout: service.timeout,
   cache_ttl: service.cache_ttl,
   output_encoding: service.output_encoding,
-  write_timeout: service.write_timeout
+  write_timeout: service.write_timeout,
+  redis: service.extra_config.redis
 })
 
 /** `auth/revoker` with Go's case-insensitive keys folded. */
@@ -478,6 +519,8 @@ export const service = (
     ...(raw.extra_config["auth/api-keys"] === undefined ? {} : { "auth/api-keys": raw.extra_config["auth/api-keys"] }),
     ...revoker(raw.extra_config["auth/revoker"]),
     ...lua("modifier/lua-endpoint", raw.extra_config["modifier/lua-endpoint"], JsonPath.root, findings),
+    ...(raw.extra_config.redis === undefined ? {} : { redis: raw.extra_config.redis }),
+    ...redisLimit("qos/ratelimit/service/redis", raw.extra_config["qos/ratelimit/service/redis"], raw.extra_config.redis, JsonPath.root, findings),
     ...PluginNamespace.field("plugin/http-server", raw.extra_config["plugin/http-server"], JsonPath.root, findings)
   }
 })

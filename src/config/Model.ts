@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import type * as RedisNamespaces from "./RedisNamespaces.ts"
 import type * as AuthNamespaces from "./AuthNamespaces.ts"
 import type * as SecurityNamespaces from "./SecurityNamespaces.ts"
 import type * as TelemetryNamespaces from "./TelemetryNamespaces.ts"
@@ -123,6 +124,16 @@ export interface BackendHttpOptions {
 }
 
 /**
+ * A rate limit whose buckets live in Redis, with the connection it uses and its JSON path.
+ *
+ * @example
+ * ```ts
+ * const limit: RedisLimit = { ...options, connection: "shared", path: "$.endpoints[0].extra_config[\"qos/ratelimit/router/redis\"]" }
+ * ```
+ */
+export type RedisLimit = RedisNamespaces.RedisRateLimitOptions & { readonly connection: string; readonly path: string }
+
+/**
  * A Lua namespace (`modifier/lua-endpoint`, `modifier/lua-proxy`, `modifier/lua-backend`) with
  * the JSON path it was read from (start errors name it).
  *
@@ -153,6 +164,10 @@ export interface LuaConfig {
  */
 export interface ServiceExtraConfig {
   readonly router: RouterOptions
+  /** Redis connections (KrakenD Enterprise's `redis`). */
+  readonly redis?: RedisNamespaces.RedisOptions | undefined
+  /** A rate limit of every request, its buckets in Redis. */
+  readonly "qos/ratelimit/service/redis"?: RedisLimit | undefined
   /** Lua on every request, before the routes (`ctx`); any failure is a 500. */
   readonly "modifier/lua-endpoint"?: LuaConfig | undefined
   readonly "telemetry/logging": LoggingOptions | undefined
@@ -218,6 +233,8 @@ export interface CorsOptions {
  */
 export interface EndpointExtraConfig {
   readonly proxy: EndpointProxyOptions | undefined
+  /** The endpoint's rate limit with its buckets in Redis (shared by every gateway process). */
+  readonly "qos/ratelimit/router/redis"?: RedisLimit | undefined
   /** Lua before the rate limit, on the HTTP request (`ctx`). */
   readonly "modifier/lua-endpoint"?: LuaConfig | undefined
   /** Lua around the merge (`request`, `response`). */

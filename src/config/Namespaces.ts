@@ -15,6 +15,7 @@ import * as PluginNamespace from "./PluginNamespace.ts"
 import * as GoDuration from "./GoDuration.ts"
 import * as SecurityNamespaces from "./SecurityNamespaces.ts"
 import * as Shape from "./Shape.ts"
+import * as RedisNamespaces from "./RedisNamespaces.ts"
 import * as TelemetryNamespaces from "./TelemetryNamespaces.ts"
 import * as TlsSchema from "./TlsSchema.ts"
 import * as BotDetector from "../security/BotDetector.ts"
@@ -253,7 +254,9 @@ export const ServiceExtraConfig = Schema.Struct({
   "auth/api-keys": Schema.optionalKey(AuthNamespaces.ApiKeys),
   "telemetry/opentelemetry": Schema.optionalKey(TelemetryNamespaces.OpenTelemetry),
   "telemetry/logstash": Schema.optionalKey(TelemetryNamespaces.Logstash),
-  "modifier/lua-endpoint": Schema.optionalKey(Lua)
+  "modifier/lua-endpoint": Schema.optionalKey(Lua),
+  redis: Schema.optionalKey(RedisNamespaces.Redis),
+  "qos/ratelimit/service/redis": Schema.optionalKey(RedisNamespaces.RedisRateLimit)
 }).annotate({ identifier: "ServiceExtraConfig", description: "Service namespaces" })
 
 /** Endpoint `qos/ratelimit/router` (krakend-ratelimit): in-memory token buckets, per process. */
@@ -284,6 +287,7 @@ export const EndpointExtraConfig = Schema.Struct({
   "validation/cel": Schema.optionalKey(Schema.suspend(() => CelChecks)),
   "modifier/lua-endpoint": Schema.optionalKey(Lua),
   "modifier/lua-proxy": Schema.optionalKey(Lua),
+  "qos/ratelimit/router/redis": Schema.optionalKey(RedisNamespaces.RedisRateLimit),
   "validation/json-schema": Schema.optionalKey(
     Schema.Record(Schema.String, Schema.Unknown).annotate({
       identifier: "JsonSchemaValidation",
@@ -392,7 +396,11 @@ export const serviceShape: Shape.Shape = {
     "auth/api-keys": Shape.of(AuthNamespaces.ApiKeys, { arrays: { keys: Shape.of(AuthNamespaces.ApiKey) } }),
     "telemetry/opentelemetry": TelemetryNamespaces.serviceShape,
     "telemetry/logstash": Shape.of(TelemetryNamespaces.Logstash),
-    "modifier/lua-endpoint": Shape.of(Lua)
+    "modifier/lua-endpoint": Shape.of(Lua),
+    redis: Shape.of(RedisNamespaces.Redis, {
+      arrays: { connection_pools: Shape.of(RedisNamespaces.RedisPool), clusters: Shape.of(RedisNamespaces.RedisCluster) }
+    }),
+    "qos/ratelimit/service/redis": Shape.of(RedisNamespaces.RedisRateLimit)
   }
 }
 
@@ -414,7 +422,8 @@ export const endpointShape: Shape.Shape = {
     "auth/api-keys": Shape.of(AuthNamespaces.EndpointApiKeys),
     "telemetry/opentelemetry": TelemetryNamespaces.endpointShape,
     "modifier/lua-endpoint": Shape.of(Lua),
-    "modifier/lua-proxy": Shape.of(Lua)
+    "modifier/lua-proxy": Shape.of(Lua),
+    "qos/ratelimit/router/redis": Shape.of(RedisNamespaces.RedisRateLimit)
   }
 }
 

@@ -113,7 +113,8 @@ const paramNames = (path: string): Array<string> =>
 /** How a request's client key is read. */
 type KeyOf = (request: Parameters<Handler>[0], params: ReadonlyArray<string>, grant: Grant | undefined) => string
 
-const keyOf = (options: RateLimitOptions, endpointPath: string, clientIp: ClientIp): KeyOf => {
+/** How a request's client key is read for a limit's `strategy` and `key`. */
+export const keyOf = (options: Pick<RateLimitOptions, "strategy" | "key">, endpointPath: string, clientIp: ClientIp): KeyOf => {
   switch (options.strategy) {
     case "header": {
       const name = options.key.toLowerCase()

@@ -2,7 +2,8 @@
  * The endpoint chain: the ONLY place where the order of the endpoint-level stages is written
  * (KrakenD CE `handler_factory.go`). Outer → inner:
  *
- *   bot detector → JWT validator → API keys → endpoint Lua (`modifier/lua-endpoint`) → router rate limit → endpoint handler
+ *   bot detector → JWT validator → API keys → endpoint Lua (`modifier/lua-endpoint`) → router rate limit
+ *   (in memory) → router rate limit in Redis (`qos/ratelimit/router/redis`) → endpoint handler
  *
  * So a bot is refused before its token is checked, and a request refused with 401/403 is never
  * counted by the rate limit (whose `header` strategy sees the validator's propagated headers and
@@ -21,6 +22,7 @@ import * as Validator from "../auth/Validator.ts"
 import type { ConfigError } from "../config/ConfigError.ts"
 import type { EndpointConfig, GatewayConfig } from "../config/Model.ts"
 import * as RateLimit from "../qos/RateLimit.ts"
+import * as RedisRateLimit from "../qos/RedisRateLimit.ts"
 import * as LuaRouter from "../scripting/lua/RouterStage.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 import type { ClientIp } from "./ClientIp.ts"
@@ -37,6 +39,8 @@ export interface Built {
   readonly apiKeys?: Wrap | undefined
   /** `modifier/lua-endpoint`. */
   readonly lua?: Wrap | undefined
+  /** The Redis connections (`qos/ratelimit/router/redis`). */
+  readonly redis?: RedisRateLimit.Connections | undefined
 }
 
 /** What the stages share across endpoints (JWK key sources, the revoker, the service config). */
@@ -44,11 +48,17 @@ export interface Shared {
   readonly config: GatewayConfig
   readonly keys: Validator.Sources
   readonly revoker: Revoker.Revoker | undefined
+  /** The Redis connections of Redis rate limits. */
+  readonly redis: RedisRateLimit.Connections
 }
 
 /** The shared parts of one gateway build (the revoker listens or joins its cluster's primary). */
 export const shared = (config: GatewayConfig): Effect.Effect<Shared, ConfigError, Scope.Scope> =>
-  Effect.map(Revoker.fromConfig(config.extra_config["auth/revoker"]), (revoker) => ({ config, keys: Validator.sources(), revoker }))
+  Effect.zipWith(
+    Revoker.fromConfig(config.extra_config["auth/revoker"]),
+    RedisRateLimit.connect(config),
+    (revoker, redis) => ({ config, keys: Validator.sources(), revoker, redis })
+  )
 
 /** Builds the stages of an endpoint that need more than its own config. */
 export const build = (endpoint: EndpointConfig, common: Shared): Effect.Effect<Built, ConfigError, Scope.Scope> => {
@@ -56,7 +66,7 @@ export const build = (endpoint: EndpointConfig, common: Shared): Effect.Effect<B
   return Effect.zipWith(
     Validator.make(endpoint, common.keys, common.revoker),
     lua === undefined ? Effect.undefined : LuaRouter.endpoint(lua, endpoint.endpoint),
-    (validator, luaStage) => ({ validator, apiKeys: ApiKeys.make(common.config, endpoint), lua: luaStage })
+    (validator, luaStage) => ({ validator, apiKeys: ApiKeys.make(common.config, endpoint), lua: luaStage, redis: common.redis })
   )
 }
 
@@ -71,6 +81,14 @@ const guarded = (isBot: BotDetector.IsBot | undefined): Wrap => (handler) =>
       isBot(request.headers["user-agent"]) ? Effect.succeed(forbidden) : handler(request, params, path, rawQuery, grant)
 
 const identity: Wrap = (handler) => handler
+
+/** `qos/ratelimit/router/redis`: the endpoint's buckets in Redis. */
+const redisLimit = (options: Options): Wrap => {
+  const limit = options.endpoint.extra_config["qos/ratelimit/router/redis"]
+  const connections = options.built?.redis
+  if (limit === undefined || connections === undefined) return identity
+  return RedisRateLimit.endpoint({ limit, connections, endpoint: options.endpoint, clientIp: options.clientIp, headers: options.failHeaders })
+}
 
 /** What the chain of one endpoint is made of. */
 export interface Options {
@@ -89,7 +107,8 @@ export const make = (options: Options, handler: Handler): Handler => {
     options.built?.validator ?? identity,
     options.built?.apiKeys ?? identity,
     options.built?.lua ?? identity,
-    RateLimit.wrap({ endpoint, clientIp: options.clientIp, headers: options.failHeaders })
+    RateLimit.wrap({ endpoint, clientIp: options.clientIp, headers: options.failHeaders }),
+    redisLimit(options)
   ]
   return stages.reduceRight<Handler>((inner, stage) => stage(inner), handler)
 }

@@ -33,7 +33,7 @@ describe("protections Sluice does not implement stop the start", () => {
   const endpointLevel = [
     "qos/ratelimit/tiered",
     "auth/basic",
-    "qos/ratelimit/router/redis",
+    "governance/quota",
     "security/policies"
   ]
   for (const ns of endpointLevel) {
@@ -48,7 +48,7 @@ describe("protections Sluice does not implement stop the start", () => {
       }))
   }
 
-  for (const ns of ["qos/ratelimit/service", "qos/ratelimit/service/redis", "security/policies"]) {
+  for (const ns of ["qos/ratelimit/service", "governance/processors", "security/policies"]) {
     it.effect(`service ${ns}: an error, the gateway would serve every endpoint without it`, () =>
       Effect.gen(function*() {
         const issues = yield* issuesOf(config({ service: { [ns]: {} } }))
