@@ -95,6 +95,7 @@ http {
   server {
     listen 127.0.0.1:${port};
     root ${www};
+    location ~ ^/cached/([a-z0-9]+)(/.*)?$ { add_header Cache-Control "public, max-age=600"; try_files /$1.json =404; }
     location ~ ^/([a-z0-9]+)(/.*)?$ { try_files /$1.json =404; }
   }
 }
@@ -496,6 +497,37 @@ const main = async () => {
     }]
   }))
   const luaGateway = await node(1, "src/cli/main.ts", ["run", "-c", luaFile, "-p", "0", "--workers", "1"])
+  // the ratelimit scenario: the plain route with an endpoint and a per-client limit that never
+  // refuses, its buckets in memory and in Redis (a redis-server beside the backend, when installed)
+  const limits = { max_rate: 1_000_000_000, client_max_rate: 1_000_000_000, every: "1s" }
+  const limitedFile = join(dir, "sluice-ratelimit.json")
+  writeFileSync(limitedFile, JSON.stringify({ ...celRoute, endpoints: [{ ...celRoute.endpoints[0], extra_config: { "qos/ratelimit/router": limits } }] }))
+  const memoryLimited = await node(1, "src/cli/main.ts", ["run", "-c", limitedFile, "-p", "0", "--workers", "1"])
+  // the cache scenario: the plain route with qos/http-cache on answers it may not store (nginx
+  // sends no Cache-Control but an ETag: every call is a revalidation) and on answers it keeps (max-age)
+  const cacheFile = join(dir, "sluice-cache.json")
+  writeFileSync(cacheFile, JSON.stringify({
+    ...celRoute,
+    endpoints: [
+      { ...celRoute.endpoints[0], backend: [{ url_pattern: "/a/{id}", extra_config: { "qos/http-cache": {} } }] },
+      { endpoint: "/cached/{id}", backend: [{ url_pattern: "/cached/a/{id}", extra_config: { "qos/http-cache": {} } }] }
+    ]
+  }))
+  const cached = await node(1, "src/cli/main.ts", ["run", "-c", cacheFile, "-p", "0", "--workers", "1"])
+  let redisLimited: { proc: ChildProcess; port: number } | undefined
+  if (has("redis-server")) {
+    const redisPort = await freePort()
+    await spawnUntil(0, "redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], /Ready to accept connections()/)
+    const redisFile = join(dir, "sluice-ratelimit-redis.json")
+    writeFileSync(redisFile, JSON.stringify({
+      ...celRoute,
+      extra_config: { ...celRoute.extra_config, redis: { connection_pools: [{ name: "bench", address: `127.0.0.1:${redisPort}` }] } },
+      endpoints: [{ ...celRoute.endpoints[0], extra_config: { "qos/ratelimit/router/redis": { connection_name: "bench", ...limits } } }]
+    }))
+    redisLimited = await node(1, "src/cli/main.ts", ["run", "-c", redisFile, "-p", "0", "--workers", "1"])
+  } else {
+    console.error("redis-server not installed: the ratelimit scenario runs without its Redis target")
+  }
   const unvalidated = await validationGateway(false)
   const validated = await validationGateway(true)
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
@@ -547,6 +579,11 @@ const main = async () => {
     { name: "sluice+cel", port: celGateway.port, pids: pidsOf(celGateway.proc), paths: { cel: "/proxy/7" } },
     { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { qos: "/proxy/7", lua: "/proxy/7" } },
     { name: "sluice+lua", port: luaGateway.port, pids: pidsOf(luaGateway.proc), paths: { lua: "/proxy/7" } },
+    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { ratelimit: "/proxy/7", cache: "/proxy/7" } },
+    { name: "sluice+cache, revalidated", port: cached.port, pids: pidsOf(cached.proc), paths: { cache: "/proxy/7" } },
+    ...(useNginx ? [{ name: "sluice+cache, hits", port: cached.port, pids: pidsOf(cached.proc), paths: { cache: "/cached/7" } }] : []),
+    { name: "sluice+limit memory", port: memoryLimited.port, pids: pidsOf(memoryLimited.proc), paths: { ratelimit: "/proxy/7" } },
+    ...(redisLimited === undefined ? [] : [{ name: "sluice+limit redis", port: redisLimited.port, pids: pidsOf(redisLimited.proc), paths: { ratelimit: "/proxy/7" } }]),
     { name: "sluice+qos", port: qosGateway.port, pids: pidsOf(qosGateway.proc), paths: { qos: "/proxy/7" } },
     { name: "sluice", port: unvalidated.port, pids: pidsOf(unvalidated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
     { name: "sluice+schema", port: validated.port, pids: pidsOf(validated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
@@ -566,6 +603,8 @@ const main = async () => {
     { key: "cel", name: "1-backend proxy alone / with one CEL rule on its params (validation/cel)", connections: 50 },
     { key: "qos", name: "1-backend proxy alone / with a circuit breaker and a proxy rate limit on its backend", connections: 50 },
     { key: "lua", name: "1-backend proxy alone / with a Lua pre and post on its backend (modifier/lua-backend)", connections: 50 },
+    { key: "cache", name: "1-backend proxy alone / with qos/http-cache: answers without freshness (nginx's ETag: revalidated, 304) / with max-age (hits)", connections: 50 },
+    { key: "ratelimit", name: "1-backend proxy alone / with an endpoint and per-client rate limit (never refusing): buckets in memory / in Redis", connections: 50 },
     { key: "schema", name: `1-backend POST of a ${orderBody.length}-byte JSON order without / with its JSON Schema (validation/json-schema)`, connections: 50 },
     { key: "access", name: "1-backend proxy without / with KrakenD's access log (gin's line per request on stdout, a pipe)", connections: 50 }
   ].filter((s) => only === undefined || only.includes(s.key))

@@ -18,6 +18,7 @@ import * as Cluster from "../server/Cluster.ts"
 import * as Registry from "../plugin/Registry.ts"
 import * as ClusterScrape from "../telemetry/ClusterScrape.ts"
 import * as Logging from "../server/Logging.ts"
+import * as Audit from "./Audit.ts"
 import * as Files from "./Files.ts"
 import * as PluginInit from "./PluginInit.ts"
 import * as Plugins from "./Plugins.ts"
@@ -133,5 +134,5 @@ const schema = Command.make(
 /** The `sluice` command with its subcommands. */
 export const sluice = Command.make("sluice").pipe(
   Command.withDescription("Sluice API gateway"),
-  Command.withSubcommands([run, check, schema, Plugins.command, PluginInit.command])
+  Command.withSubcommands([run, check, schema, Audit.command, Plugins.command, PluginInit.command])
 )
