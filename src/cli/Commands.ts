@@ -20,6 +20,7 @@ import * as ClusterScrape from "../telemetry/ClusterScrape.ts"
 import * as Logging from "../server/Logging.ts"
 import * as Audit from "./Audit.ts"
 import * as Files from "./Files.ts"
+import * as OpenApi from "./OpenApi.ts"
 import * as PluginInit from "./PluginInit.ts"
 import * as Plugins from "./Plugins.ts"
 
@@ -134,5 +135,5 @@ const schema = Command.make(
 /** The `sluice` command with its subcommands. */
 export const sluice = Command.make("sluice").pipe(
   Command.withDescription("Sluice API gateway"),
-  Command.withSubcommands([run, check, schema, Audit.command, Plugins.command, PluginInit.command])
+  Command.withSubcommands([run, check, schema, Audit.command, OpenApi.command, Plugins.command, PluginInit.command])
 )
