@@ -4,7 +4,7 @@
  * the endpoints' params, forwarded query strings and headers, JSON Schema bodies and security.
  */
 import { describe, expect, it } from "@effect/vitest"
-import Ajv2020 from "ajv/dist/2020.js"
+import { Ajv2020 } from "ajv/dist/2020.js"
 import * as Effect from "effect/Effect"
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
