@@ -203,6 +203,9 @@ const redisLimit = <K extends "qos/ratelimit/router/redis" | "qos/ratelimit/serv
   const connection = raw.connection_name ?? raw.connection_pool
   const known = [...(redis?.connection_pools ?? []), ...(redis?.clusters ?? [])].map((c) => c.name)
   const before = findings.issues.length
+  if (connection !== undefined && known.filter((k) => k === connection).length > 1) {
+    findings.issues.push({ path: JsonPath.key(at, "connection_name"), message: `more than one redis connection is named ${JSON.stringify(connection)}` })
+  }
   if (connection === undefined) {
     findings.issues.push({ path: JsonPath.key(at, "connection_name"), message: "missing: the name of a service redis connection_pools or clusters entry" })
   } else if (!known.includes(connection)) {

@@ -11,6 +11,9 @@ import * as Fields from "./Fields.ts"
 import * as GoDuration from "./GoDuration.ts"
 import * as TlsSchema from "./TlsSchema.ts"
 
+/** `host:port` (go-redis' address form; not a redis:// URL). */
+const Address = Schema.String.check(Schema.isPattern(/^[^\s/]+(:\d+)?$/, { message: "expected host:port (not a redis:// URL)" }))
+
 const accepted = (description: string) => Fields.optional(Schema.Unknown, `${description} (accepted; ioredis keeps one pipelined connection per process)`)
 
 /** Keys both a connection pool and a cluster take. */
@@ -39,14 +42,14 @@ const common = {
 /** One Redis server (`redis.connection_pools[]`). */
 export const RedisPool = Schema.Struct({
   ...common,
-  address: Schema.String.annotate({ description: "host:port of the Redis server" }),
+  address: Address.annotate({ description: "host:port of the Redis server" }),
   db: Fields.withDefault(Fields.Count, 0, "Database number")
 }).annotate({ identifier: "RedisPool", description: "A Redis server" })
 
 /** One Redis Cluster (`redis.clusters[]`). */
 export const RedisCluster = Schema.Struct({
   ...common,
-  addresses: Schema.Array(Schema.String).check(Schema.isMinLength(1)).annotate({ description: "host:port of seed nodes" }),
+  addresses: Schema.Array(Address).check(Schema.isMinLength(1)).annotate({ description: "host:port of seed nodes" }),
   max_redirects: Fields.withDefault(Fields.Count, 3, "MOVED/ASK redirections followed")
 }).annotate({ identifier: "RedisCluster", description: "A Redis Cluster" })
 

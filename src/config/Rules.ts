@@ -124,10 +124,19 @@ export const jwtPlaceholders = (endpoint: Model.EndpointConfig, path: string): R
  * A router rate limit's client key must exist: a `param` that is not a param of the endpoint, or
  * an empty `header` name, would give every request the same missing key (429 for all).
  */
-export const rateLimitKey = (endpoint: Model.EndpointConfig, path: string): ReadonlyArray<ConfigIssue> => {
-  const limit = endpoint.extra_config["qos/ratelimit/router"]
+export const rateLimitKey = (endpoint: Model.EndpointConfig, path: string): ReadonlyArray<ConfigIssue> => [
+  ...limitKey(endpoint, path, "qos/ratelimit/router"),
+  ...limitKey(endpoint, path, "qos/ratelimit/router/redis")
+]
+
+const limitKey = (
+  endpoint: Model.EndpointConfig,
+  path: string,
+  ns: "qos/ratelimit/router" | "qos/ratelimit/router/redis"
+): ReadonlyArray<ConfigIssue> => {
+  const limit = endpoint.extra_config[ns]
   if (limit === undefined || limit.client_max_rate <= 0) return []
-  const at = `${path}.extra_config["qos/ratelimit/router"].key`
+  const at = `${path}.extra_config[${JSON.stringify(ns)}].key`
   if (limit.strategy === "header" && limit.key === "") return [{ path: at, message: "the header strategy needs key: the header naming the client" }]
   if (limit.strategy === "param") {
     const names = params(endpoint.endpoint)

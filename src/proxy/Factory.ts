@@ -84,7 +84,7 @@ export const makeBackendProxy = (
     const telemetry = yield* TelemetryRuntime
     // a backend with `plugin/http-client` uses the plugin's HttpClient as its executor
     // `qos/http-cache` is part of the default executor, the backend's HTTP client (as in KrakenD)
-    const call = plugins.executor(backend) ?? HttpCache.wrap(backend, Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options)))
+    const call = plugins.executor(backend) ?? HttpCache.wrap(backend, Executor.make(dispatcher, Executor.optionsFor(backend, service, transport.options)), endpoint)
     // telemetry's backend-request (client) span and `traceparent`, right around the call
     const traced = telemetry === undefined ? call : (PipeLayers.client(telemetry, endpoint, backend)?.(call) ?? call)
     // `modifier/martian` wraps the executor: around the call, on the raw answer (identity without it)

@@ -8,7 +8,8 @@
  *
  * Sluice's decisions (QOS-TELEMETRY.md §3, where KrakenD's private cache is more open): the cache
  * is a **shared** cache — an answer carrying `Set-Cookie` is never stored, nor one to a request
- * with `Authorization` unless the backend says `public` (or `s-maxage`, `must-revalidate`);
+ * with `Authorization` or on an endpoint behind `auth/validator` or `auth/api-keys` unless the
+ * backend says `public`;
  * `private` answers are not stored; no heuristic freshness (as KrakenD). Buckets as KrakenD:
  * `max_items` + `max_size` bound an LRU (bytes: status line, headers and body), `shared: true`
  * shares one bucket across backends (the first shared backend's limits win); without both caps
@@ -20,7 +21,7 @@
 import * as Effect from "effect/Effect"
 import CachePolicy from "http-cache-semantics"
 import { LRUCache } from "lru-cache"
-import type { BackendConfig } from "../config/Model.ts"
+import type { BackendConfig, EndpointConfig } from "../config/Model.ts"
 import type { Executor, RawResponse } from "../proxy/Executor.ts"
 import type { ProxyRequest } from "../proxy/Proxy.ts"
 
@@ -74,10 +75,22 @@ const policyRequest = (req: ProxyRequest, url: string): CachePolicy.Request => (
   headers: lowerHeaders(req.headers)
 })
 
+/** undici gives repeated header lines as arrays; the policy wants one value per name. */
+const joined = (headers: RawResponse["headers"]): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const name in headers) {
+    const v = headers[name]
+    if (v !== undefined) out[name] = Array.isArray(v) ? v.join(", ") : String(v)
+  }
+  return out
+}
+
 const policyResponse = (raw: RawResponse): CachePolicy.Response => ({
   status: raw.status,
-  headers: raw.headers as CachePolicy.Headers
+  headers: joined(raw.headers)
 })
+
+const isPublic = (raw: RawResponse): boolean => /(^|,)\s*public\s*(,|$)/i.test(joined(raw.headers)["cache-control"] ?? "")
 
 /** The serialised size KrakenD counts: status line, headers, body. */
 const sizeOf = (raw: RawResponse, body: Uint8Array): number => {
@@ -97,46 +110,85 @@ const served = (entry: Entry, policy: CachePolicy): RawResponse => ({
   url: entry.url
 })
 
-const options = { shared: true, cacheHeuristic: 0 } as const
+const options = { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 } as const
+
+/** Request headers the cache asks with itself: a client's own are not forwarded on a revalidation. */
+const conditionalNames = ["If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"]
 
 /** The executor with the backend's cache around it; the executor itself when not configured. */
-export const wrap = (backend: BackendConfig, executor: Executor): Executor => {
+export const wrap = (backend: BackendConfig, executor: Executor, endpoint?: EndpointConfig): Executor => {
   const config = backend.extra_config["qos/http-cache"]
   if (config === undefined || backend.encoding === "no-op") return executor
   const cache = bucketFor(config)
-  const store = (key: string, req: CachePolicy.Request, raw: RawResponse): void => {
+  // behind a validator or API keys every answer may depend on who asked, whatever the backend
+  // sees: stored only when the backend says public
+  const authenticated = endpoint !== undefined &&
+    (endpoint.extra_config["auth/validator"] !== undefined || endpoint.extra_config["auth/api-keys"] !== undefined)
+  const store = (key: string, req: ProxyRequest, preq: CachePolicy.Request, raw: RawResponse): void => {
     if (raw.body === undefined || raw.headers["set-cookie"] !== undefined) return
-    const policy = new CachePolicy(req, policyResponse(raw), options)
+    if ((authenticated || req.headers["Authorization"] !== undefined) && !isPublic(raw)) {
+      cache.delete(key)
+      return
+    }
+    const policy = new CachePolicy(preq, policyResponse(raw), options)
     if (!policy.storable() || policy.timeToLive() <= 0 && raw.headers["etag"] === undefined && raw.headers["last-modified"] === undefined) {
       cache.delete(key)
       return
     }
-    cache.set(key, { policy, status: raw.status, body: raw.body, url: raw.url, size: sizeOf(raw, raw.body) })
+    // a copy: the body may be a view into the socket's buffer
+    cache.set(key, { policy, status: raw.status, body: raw.body.slice(), url: raw.url, size: sizeOf(raw, raw.body) })
   }
-  return (req) => {
-    if ((req.method !== "GET" && req.method !== "HEAD") || req.url === undefined || req.headers["Range"] !== undefined) return executor(req)
-    const url = req.url
+  const storing = (key: string, req: ProxyRequest, preq: CachePolicy.Request) => (raw: RawResponse) =>
+    Effect.sync(() => {
+      try {
+        store(key, req, preq, raw)
+      } catch {
+        cache.delete(key) // headers the policy cannot read: not cached
+      }
+    })
+  return (incoming) => {
+    if ((incoming.method !== "GET" && incoming.method !== "HEAD") || incoming.url === undefined || incoming.headers["Range"] !== undefined) {
+      return executor(incoming)
+    }
+    // the cache asks with its own validators: a client's conditional headers are not forwarded
+    const req = conditionalNames.some((n) => incoming.headers[n] !== undefined)
+      ? { ...incoming, headers: Object.fromEntries(Object.entries(incoming.headers).filter(([n]) => !conditionalNames.includes(n))) }
+      : incoming
+    const url = incoming.url
     const key = req.method === "HEAD" ? `HEAD ${url}` : url
     const preq = policyRequest(req, url)
     const entry = cache.get(key)
-    if (entry === undefined) return Effect.tap(executor(req), (raw) => Effect.sync(() => store(key, preq, raw)))
-    if (entry.policy.satisfiesWithoutRevalidation(preq)) return Effect.succeed(served(entry, entry.policy))
-    // stale (or another Vary): ask again, conditionally when the entry has validators
+    if (entry === undefined) return Effect.tap(executor(req), storing(key, req, preq))
+    try {
+      if (entry.policy.satisfiesWithoutRevalidation(preq)) return Effect.succeed(served(entry, entry.policy))
+    } catch {
+      cache.delete(key)
+      return Effect.tap(executor(req), storing(key, req, preq))
+    }
+    // stale (or another Vary): ask again, conditionally with the entry's own validators
     const conditional = entry.policy.revalidationHeaders(preq)
-    const extra: Record<string, ReadonlyArray<string>> = {}
-    if (typeof conditional["if-none-match"] === "string") extra["If-None-Match"] = [conditional["if-none-match"]]
-    if (typeof conditional["if-modified-since"] === "string") extra["If-Modified-Since"] = [conditional["if-modified-since"]]
-    const asked = Object.keys(extra).length === 0 ? req : { ...req, headers: { ...req.headers, ...extra } }
-    return Effect.map(executor(asked), (raw) => {
-      if (raw.status === 304 && Object.keys(extra).length > 0) {
-        const { modified, policy } = entry.policy.revalidatedPolicy(preq, policyResponse(raw))
-        if (!modified) {
+    const headers: Record<string, ReadonlyArray<string>> = { ...req.headers }
+    let validated = false
+    if (typeof conditional["if-none-match"] === "string") {
+      headers["If-None-Match"] = [conditional["if-none-match"]]
+      validated = true
+    }
+    if (typeof conditional["if-modified-since"] === "string") {
+      headers["If-Modified-Since"] = [conditional["if-modified-since"]]
+      validated = true
+    }
+    return Effect.flatMap(executor(validated ? { ...req, headers } : req), (raw) => {
+      if (raw.status === 304 && validated) {
+        const { matches, modified, policy } = entry.policy.revalidatedPolicy(preq, policyResponse(raw))
+        if (matches && !modified) {
           cache.set(key, { ...entry, policy })
-          return served(entry, policy)
+          return Effect.succeed(served(entry, policy))
         }
+        // a 304 for something else than the stored answer: ask again, unconditionally
+        cache.delete(key)
+        return Effect.tap(executor(req), storing(key, req, preq))
       }
-      store(key, preq, raw)
-      return raw
+      return Effect.as(storing(key, req, preq)(raw), raw)
     })
   }
 }

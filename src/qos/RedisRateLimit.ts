@@ -96,6 +96,10 @@ const open = (
             connectTimeout: Duration.toMillis(options.dial_timeout),
             commandTimeout: timeoutMs,
             maxRetriesPerRequest: 0,
+            // a dead peer is noticed by TCP keep-alive probes after 10 s idle, not the OS default (hours)
+            keepAlive: 10_000,
+            // after a failover the old primary is a replica: reconnect to whoever is primary now
+            reconnectOnError: (error: Error) => /READONLY|LOADING/.test(error.message),
             enableAutoPipelining: true,
             retryStrategy: (times: number) => Math.min(50 * times, 1000),
             ...(tls === undefined ? {} : { tls })
@@ -105,6 +109,7 @@ const open = (
               redisOptions: common,
               // never queue while disconnected: a check fails at once and on_failure_allow decides
               enableOfflineQueue: false,
+              enableAutoPipelining: true,
               maxRedirections: options.max_redirects,
               clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000)
             })
@@ -163,7 +168,7 @@ const checker = (limit: RedisLimit, connection: Connection, id: string) => {
   const args = [String(limit.max_rate / everyMs), String(cap), String(limit.client_max_rate / everyMs), String(clientCap)] as const
   const tag = `sluice:rl:{${id}}`
   const limitKey = `${tag}:all`
-  const onFailure: Verdict = limit.on_failure_allow ? { refused: 0, waitMs: 0 } : { refused: 503, waitMs: everyMs }
+  const onFailure: Verdict = limit.on_failure_allow ? { refused: 0, waitMs: 0 } : { refused: 503, waitMs: 1000 }
   const health = (healthy: boolean, error?: unknown): Effect.Effect<void> => {
     if (connection.healthy === healthy) return Effect.void
     const first = connection.healthy === undefined
@@ -173,6 +178,7 @@ const checker = (limit: RedisLimit, connection: Connection, id: string) => {
       `[Redis: ${connection.name}] rate-limit checks fail (${error instanceof Error ? error.message : String(error)}): requests are ${limit.on_failure_allow ? "let through (on_failure_allow)" : "refused with 503 until Redis answers"}`
     )
   }
+  const timedOut: [Verdict, boolean, unknown] = [onFailure, false, new Error(`no answer within ${connection.timeoutMs} ms`)]
   return (client: string): Effect.Effect<Verdict> =>
     Effect.flatMap(
       Effect.promise(() =>
@@ -180,6 +186,10 @@ const checker = (limit: RedisLimit, connection: Connection, id: string) => {
           (r): [Verdict, boolean, unknown] => [{ refused: r[0] === 1 ? 429 : r[0] === 2 ? 503 : 0, waitMs: Number(r[1]) }, true, undefined],
           (error: unknown): [Verdict, boolean, unknown] => [onFailure, false, error]
         )
+      ).pipe(
+        // a backstop beside ioredis' own command timeout: a check never outlives twice the timeout
+        Effect.timeoutOption(2 * connection.timeoutMs + 10),
+        Effect.map((o) => (o._tag === "Some" ? o.value : timedOut))
       ),
       ([verdict, ok, error]) => Effect.as(health(ok, error), verdict)
     )
@@ -230,8 +240,11 @@ export const service = (config: GatewayConfig, connections: Connections, clientI
   const key = limit.strategy === "header" ? (r: HttpServerRequest.HttpServerRequest) => r.headers[header] ?? "" : clientIp
   const needsKey = limit.client_max_rate > 0
   const missing: Verdict = { refused: 429, waitMs: Duration.toMillis(limit.every) }
+  // the health check is never limited (load balancers must see the gateway up while Redis is down)
+  const health = config.extra_config.router.disable_health ? undefined : config.extra_config.router.health_path
   return (app) =>
     Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
+      if (health !== undefined && (request.url === health || request.url.startsWith(`${health}?`))) return app
       const k = needsKey ? key(request) : ""
       if (needsKey && k === "") return Effect.succeed(refusal(missing, {}))
       return Effect.flatMap(check(k), (v) => (v.refused === 0 ? app : Effect.succeed(refusal(v, {}))))

@@ -85,8 +85,9 @@ const identity: Wrap = (handler) => handler
 /** `qos/ratelimit/router/redis`: the endpoint's buckets in Redis. */
 const redisLimit = (options: Options): Wrap => {
   const limit = options.endpoint.extra_config["qos/ratelimit/router/redis"]
-  const connections = options.built?.redis
-  if (limit === undefined || connections === undefined) return identity
+  if (limit === undefined) return identity
+  // without the built connections the limit refuses everything (never more open than the config)
+  const connections = options.built?.redis ?? new Map()
   return RedisRateLimit.endpoint({ limit, connections, endpoint: options.endpoint, clientIp: options.clientIp, headers: options.failHeaders })
 }
 

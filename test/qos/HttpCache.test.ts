@@ -26,7 +26,9 @@ const answers: Record<string, (req: { headers: Record<string, string | string[] 
       ? { status: 304, headers: { etag: '"v1"', "cache-control": "no-cache" } }
       : { headers: { etag: '"v1"', "cache-control": "no-cache" } },
   "/vary": () => ({ headers: { "cache-control": "max-age=60", vary: "X-Lang" } }),
-  "/shared": () => ({ headers: { "cache-control": "max-age=60" } })
+  "/shared": () => ({ headers: { "cache-control": "max-age=60" } }),
+  "/smax": () => ({ headers: { "cache-control": "s-maxage=60" } }),
+  "/twovary": () => ({ headers: { "cache-control": "max-age=60" } })
 }
 
 beforeAll(async () => {
@@ -38,6 +40,8 @@ beforeAll(async () => {
       res.writeHead(304, answer.headers)
       return res.end()
     }
+    // two Vary lines, as a CORS layer and a compression layer each add one
+    if (path === "/twovary") res.setHeader("vary", ["X-Lang", "Origin"])
     Backend.json(res, 200, { path, n: hits.get(req.url ?? ""), lang: req.headers["x-lang"] ?? null }, answer.headers)
   })
   const cached = (pattern: string, cache: Record<string, unknown> = {}, more: Record<string, unknown> = {}) => ({
@@ -57,6 +61,9 @@ beforeAll(async () => {
       { endpoint: "/auth", input_headers: ["Authorization"], backend: [cached("/auth")] },
       { endpoint: "/auth-public-h", input_headers: ["Authorization"], backend: [cached("/auth-public")] },
       { endpoint: "/vary", input_headers: ["X-Lang"], backend: [cached("/vary")] },
+      { endpoint: "/twovary", input_headers: ["X-Lang"], backend: [cached("/twovary")] },
+      { endpoint: "/smax", input_headers: ["Authorization"], backend: [cached("/smax")] },
+      { endpoint: "/etag-client", input_headers: ["If-None-Match"], backend: [cached("/etag")] },
       { endpoint: "/small", input_query_strings: ["i"], backend: [cached("/fresh", { max_items: 2, max_size: 100_000 })] },
       { endpoint: "/post", method: "POST", backend: [cached("/fresh", {}, { method: "POST" })] },
       { endpoint: "/legacy", backend: [{ host: [backend.url], url_pattern: "/shared", extra_config: { "github.com/devopsfaith/krakend-httpcache": { shared: true } } }] },
@@ -123,6 +130,27 @@ describe("qos/http-cache", () => {
     expect(fr.body.lang).toBe("fr")
     expect(calls("/vary")).toBe(2)
     expect(en.body.lang).toBe("en")
+  })
+
+  it("repeated Vary lines are read as one list: answers are cached, never a 500", async () => {
+    const a = await get("/twovary", { headers: { "X-Lang": "en" } })
+    const b = await get("/twovary", { headers: { "X-Lang": "en" } })
+    expect([a.status, b.status, calls("/twovary")]).toEqual([200, 200, 1])
+  })
+
+  it("s-maxage alone does not make an answer to an Authorization request storable (only public does)", async () => {
+    const auth = { headers: { Authorization: "Bearer a" } }
+    await get("/smax", auth)
+    await get("/smax", { headers: { Authorization: "Bearer b" } })
+    expect(calls("/smax")).toBe(2)
+  })
+
+  it("a revalidation asks with the cache's own validator, not the client's", async () => {
+    await get("/etag-client")
+    const res = await get("/etag-client", { headers: { "If-None-Match": '"someone-else"' } })
+    expect(res.status).toBe(200)
+    const last = backend.requests.filter((r) => r.url === "/etag").at(-1)!
+    expect(last.headers["if-none-match"]).toBe('"v1"')
   })
 
   it("max_items bounds the bucket (least recently used out)", async () => {

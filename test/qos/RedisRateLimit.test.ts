@@ -165,7 +165,11 @@ describe("qos/ratelimit/service/redis", () => {
     const gw = await startSluice(config({ max_rate: 1000 }, { "qos/ratelimit/service/redis": { connection_name: "shared", client_max_rate: 3, every: "1m" } }))
     try {
       expect([...await statuses(gw, "/free", 2), ...await statuses(gw, "/limited", 2)]).toEqual([200, 200, 200, 429])
+      expect(await statuses(gw, "/__health", 5)).toEqual([200, 200, 200, 200, 200]) // never limited
+      await redis.kill()
+      expect([...await statuses(gw, "/__health", 1), ...await statuses(gw, "/free", 1)]).toEqual([200, 503])
     } finally {
+      await redis.restart()
       await gw.stop()
     }
   })
