@@ -19,6 +19,9 @@ import * as Registry from "../plugin/Registry.ts"
 import * as ClusterScrape from "../telemetry/ClusterScrape.ts"
 import * as Logging from "../server/Logging.ts"
 import * as Audit from "./Audit.ts"
+import NodeCluster from "node:cluster"
+import { unwatchFile, watchFile } from "node:fs"
+import * as Reload from "../server/Reload.ts"
 import * as Files from "./Files.ts"
 import * as OpenApi from "./OpenApi.ts"
 import * as PluginInit from "./PluginInit.ts"
@@ -62,9 +65,13 @@ const run = Command.make(
       Flag.withAlias("w"),
       Flag.optional,
       Flag.withDescription("worker processes sharing the port (default: one per core; 1 = no cluster)")
+    ),
+    watch: Flag.Boolean("watch").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("reload the config (and the plugin folder) when the config file changes; SIGHUP always reloads")
     )
   },
-  Effect.fnUntraced(function*({ config: file, debug, port, workers }) {
+  Effect.fnUntraced(function*({ config: file, debug, port, workers, watch }) {
     const { config, warnings, notices } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
     const logging = Logging.layer(config.extra_config["telemetry/logging"], debug)
     const count = Option.getOrElse(workers, Cluster.defaultWorkers)
@@ -78,6 +85,8 @@ const run = Command.make(
         // Prometheus exporters: the primary answers scrapes with every worker's metrics
         const metrics = yield* Effect.catchTag(ClusterScrape.primary(config), "ConfigError", reportConfigError)
         yield* Effect.logInfo(`starting ${count} workers`)
+        // a reload (SIGHUP, or the watched file) reaches every worker
+        yield* forwardReloads(watch ? file : undefined)
         yield* Cluster.supervise(count, (worker) => {
           revoker?.(worker)
           metrics?.(worker)
@@ -88,7 +97,14 @@ const run = Command.make(
     const program = Effect.gen(function*() {
       for (const n of notices) yield* Effect.logInfo(`config ${n.path}: ${n.message}`)
       for (const w of warnings) yield* Effect.logWarning(`config ${w.path}: ${w.message}`)
-      const serving = Gateway.layer(config, { debug, accessLog: true }).pipe(
+      // served in generations: SIGHUP (and with --watch a change of the file) reloads
+      const reloadConfig = Effect.map(Config.load(file), (decoded) => decoded.config)
+      const serving = Reload.layer(config, {
+        debug,
+        accessLog: true,
+        load: reloadConfig,
+        watch: watch && !Cluster.isWorker() ? file : undefined
+      }).pipe(
         Layer.provideMerge(Gateway.nodeServer(config, { port: Option.getOrUndefined(port) }))
       )
       yield* Layer.launch(
@@ -104,6 +120,25 @@ const run = Command.make(
     yield* Effect.provide(program, logging)
   })
 ).pipe(Command.withDescription("run the gateway"))
+
+/** The primary of a cluster: SIGHUP and (with `--watch`) file changes are sent to every worker. */
+const forwardReloads = (watched: string | undefined) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const forward = () => {
+        for (const worker of Object.values(NodeCluster.workers ?? {})) worker?.process.kill("SIGHUP")
+      }
+      process.on("SIGHUP", forward)
+      // polled, as the workers' own watch: a replaced file is seen too
+      if (watched !== undefined) watchFile(watched, { interval: 300 }, forward)
+      return forward
+    }),
+    (forward) =>
+      Effect.sync(() => {
+        process.off("SIGHUP", forward)
+        if (watched !== undefined) unwatchFile(watched, forward)
+      })
+  )
 
 const check = Command.make(
   "check",

@@ -54,12 +54,24 @@ export const scan = (folder: PluginFolder): Effect.Effect<{ readonly files: Read
     })
   )
 
+/** The import generation: a hot reload imports plugin modules again under a new URL. */
+let generation = 0
+
+/**
+ * Makes the next loads import every plugin module again (ESM caches a module by URL: the file's
+ * URL gets `?reload=N`). Only the plugin files themselves are new; modules they import are not.
+ */
+export const bustCache = (): void => {
+  generation++
+}
+
 /** Imports one module (its `sluice/...` imports resolving to the running Sluice) and returns its plugins. */
 export const importFile = (file: string): Effect.Effect<ReadonlyArray<Entry>, ConfigError> =>
   Effect.tryPromise({
     try: () => {
       Resolve.register()
-      return import(pathToFileURL(file).href) as Promise<{ readonly default?: unknown }>
+      const url = pathToFileURL(file).href
+      return import(generation === 0 ? url : `${url}?reload=${generation}`) as Promise<{ readonly default?: unknown }>
     },
     catch: (e) => fail(`cannot load plugin module ${file}: ${messageOf(e)}`)
   }).pipe(

@@ -12,6 +12,8 @@ const root = new URL("../../", import.meta.url).pathname
 
 export interface RunningSluice {
   readonly url: string
+  /** The config file it runs (a test may rewrite it to reload). */
+  readonly file: string
   readonly port: number
   readonly proc: ChildProcess
   /** Everything the process wrote so far. */
@@ -94,6 +96,7 @@ export const startSluice = (
       clearTimeout(timer)
       resolve({
         url: `http://127.0.0.1:${port}`,
+        file,
         port,
         proc,
         output: () => out,
