@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 /**
  * The cost of one `modifier/lua-backend` stage per call, in process (no HTTP): the stage around
  * a backend that answers a 20-key object at once. Modes: `empty` (a one-statement pre), `pre`
@@ -16,7 +17,9 @@ const config = {
 }
 const mode = process.argv[2] ?? "both"
 const cfg = mode === "pre" ? { ...config, post: "" } : mode === "post" ? { ...config, pre: "" } : mode === "empty" ? { ...config, pre: "local x = 1", post: "" } : config
-const stage = await Effect.runPromise(LuaStage.make(cfg as Parameters<typeof LuaStage.make>[0], "backend"))
+// the stage's VM pool lives as long as its scope: open for the whole run
+const scope = await Effect.runPromise(Scope.make())
+const stage = await Effect.runPromise(Scope.provide(LuaStage.make(cfg as Parameters<typeof LuaStage.make>[0], "backend"), scope))
 const proxy = stage(() => Effect.succeed({ data, isComplete: true, metadata: { status: 200, headers: {} }, io: undefined, errors: [] }))
 const req = { method: "GET", path: "/a/7", url: "http://127.0.0.1:1/a/7", query: [], params: { Id: "7" }, headers: { "User-Agent": ["wrk"], "X-Forwarded-For": ["127.0.0.1"], "X-Forwarded-Host": ["localhost"] }, body: undefined, deadline: Date.now() + 1e9, clientIp: "127.0.0.1" }
 const run = () => Effect.runPromise(proxy(req))

@@ -75,7 +75,7 @@ export const makeBackendProxy = (
   backend: BackendConfig,
   endpoint: EndpointConfig,
   service: GatewayConfig
-): Effect.Effect<Proxy, ConfigError, Transport> =>
+): Effect.Effect<Proxy, ConfigError, Transport | Scope.Scope> =>
   Effect.gen(function*() {
     const transport = yield* Transport
     const dispatcher = yield* transport.dispatcherFor(backend)
@@ -140,7 +140,7 @@ export const makeEndpointProxy = (
   )
 }
 
-const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport> =>
+const makeMainProxy = (endpoint: EndpointConfig, service: GatewayConfig): Effect.Effect<Proxy, ConfigError, Transport | Scope.Scope> =>
   Effect.map(
     Effect.all([Effect.forEach(endpoint.backend, (backend) => makeBackendProxy(backend, endpoint, service)), PluginStages, TelemetryRuntime]),
     ([parts, plugins, telemetry]) => {

@@ -35,7 +35,7 @@ const serviceLimit = (config: GatewayConfig, redis: RedisRateLimit.Connections |
   return [RedisRateLimit.service(config, redis ?? new Map(), ClientIp.make(config.extra_config.router))]
 }
 
-const serviceLua = (config: GatewayConfig): Effect.Effect<((app: HttpApp) => HttpApp) | undefined, ConfigError> => {
+const serviceLua = (config: GatewayConfig): Effect.Effect<((app: HttpApp) => HttpApp) | undefined, ConfigError, Scope.Scope> => {
   const lua = config.extra_config["modifier/lua-endpoint"]
   return lua === undefined ? Effect.undefined : LuaRouter.service(lua)
 }

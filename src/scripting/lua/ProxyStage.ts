@@ -10,6 +10,7 @@
  * @since 0.3.0
  */
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { Readable } from "node:stream"
 import type { LuaConfig } from "../../config/Model.ts"
 import { encodeQuery } from "../../proxy/HostSelection.ts"
@@ -142,9 +143,12 @@ const readAll = (io: Readable): Effect.Effect<Uint8Array> =>
   })
 
 /** Builds the stage of one Lua namespace at proxy or backend level. */
-export const make = (config: LuaConfig, level: "proxy" | "backend"): Effect.Effect<Middleware, import("../../config/ConfigError.ts").ConfigError> =>
-  Effect.map(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]): Middleware => {
-    const pool = Runner.pool(script, shared)
+export const make = (
+  config: LuaConfig,
+  level: "proxy" | "backend"
+): Effect.Effect<Middleware, import("../../config/ConfigError.ts").ConfigError, Scope.Scope> =>
+  Effect.flatMap(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]) =>
+    Effect.map(Runner.scopedPool(script, shared), (pool): Middleware => {
     return (next) => (req) =>
       Effect.suspend(() => {
         const lease = pool.acquire()
@@ -188,4 +192,4 @@ export const make = (config: LuaConfig, level: "proxy" | "backend"): Effect.Effe
           : Effect.flatMap(Effect.ensuring(pre, release), call)
         return run.pipe(Effect.mapError((e) => ("_tag" in e ? e : toError(e))), Effect.ensuring(release))
       })
-  })
+  }))

@@ -15,6 +15,7 @@
 import * as Effect from "effect/Effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type * as Scope from "effect/Scope"
 import type { ConfigError } from "../../config/ConfigError.ts"
 import type { LuaConfig } from "../../config/Model.ts"
 import { encodeQuery } from "../../proxy/HostSelection.ts"
@@ -71,9 +72,9 @@ type Run = (
   params: Readonly<Record<string, string>>
 ) => Effect.Effect<Changed, Runner.RunError>
 
-const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError> =>
-  Effect.map(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]): Run => {
-    const pool = Runner.pool(script, shared)
+const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError, Scope.Scope> =>
+  Effect.flatMap(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]) =>
+    Effect.map(Runner.scopedPool(script, shared), (pool): Run => {
     return (request, path, rawQuery, params) =>
       Effect.suspend(() => {
         const lease = pool.acquire()
@@ -152,7 +153,7 @@ const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError> =>
           pool.release(lease)
         })))
       })
-  })
+  }))
 
 /** Raw param names of an endpoint path, as written (`{id_user}` → `id_user`). */
 const rawParamNames = (endpoint: string): Array<string> =>
@@ -165,7 +166,7 @@ const rawParamNames = (endpoint: string): Array<string> =>
 export const endpoint = (
   config: LuaConfig,
   endpointPath: string
-): Effect.Effect<(handler: Handler) => Handler, ConfigError> =>
+): Effect.Effect<(handler: Handler) => Handler, ConfigError, Scope.Scope> =>
   Effect.map(runner(config), (run) => {
     const names = rawParamNames(endpointPath)
     const tag = `[ENDPOINT: ${endpointPath}][Lua]`
@@ -194,7 +195,7 @@ export const endpoint = (
 const serverError = HttpServerResponse.empty({ status: 500, headers: { "content-length": "0" } })
 
 /** The service-level stage around the whole router: any failure is a 500 with an empty body. */
-export const service = (config: LuaConfig): Effect.Effect<(app: HttpApp) => HttpApp, ConfigError> =>
+export const service = (config: LuaConfig): Effect.Effect<(app: HttpApp) => HttpApp, ConfigError, Scope.Scope> =>
   Effect.map(runner(config), (run) => (app) =>
     Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
       const url = request.url

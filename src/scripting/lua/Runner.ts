@@ -10,6 +10,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { Agent, interceptors, request as undiciRequest } from "undici"
 import * as Version from "../../Version.ts"
 import { describe, type Script, type Version as ScriptVersion } from "./Script.ts"
@@ -40,11 +41,14 @@ export interface Pool {
   readonly script: Script
   acquire(): Lease
   release(lease: Lease): void
+  /** Closes the idle VMs; VMs released afterwards are closed too (the stage's generation ended). */
+  close(): void
 }
 
 /** A pool for a script (the WebAssembly module is loaded by `Script.make`). */
 export const pool = (script: Script, shared: Vm.Module): Pool => {
   const idle: Array<Lease> = []
+  let closed = false
   return {
     script,
     acquire: () => {
@@ -63,11 +67,19 @@ export const pool = (script: Script, shared: Vm.Module): Pool => {
     },
     release: (lease) => {
       lease.vm.unref(lease.env)
-      if (lease.vm.broken || idle.length >= keepIdle || lease.vm.memoryUsed() > lease.baseline + keptGarbage) lease.vm.close()
+      if (closed || lease.vm.broken || idle.length >= keepIdle || lease.vm.memoryUsed() > lease.baseline + keptGarbage) lease.vm.close()
       else idle.push(lease)
+    },
+    close: () => {
+      closed = true
+      for (const lease of idle.splice(0)) lease.vm.close()
     }
   }
 }
+
+/** A pool closed with the scope (a reload's old generation, the gateway's shutdown). */
+export const scopedPool = (script: Script, shared: Vm.Module): Effect.Effect<Pool, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(() => pool(script, shared)), (p) => Effect.sync(() => p.close()))
 
 /** A failed run: Lua's message mapped to the file and line (`msg (file:Ln)`), or custom_error's. */
 export interface RunError {

@@ -66,7 +66,6 @@ interface Raw {
 
 const REGISTRY = -1001000
 const LUA_OK = 0
-const LUA_YIELD = 1
 const LUA_ERRRUN = 2
 const LUA_ERRMEM = 4
 const T_NIL = 0
