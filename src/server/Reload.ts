@@ -86,8 +86,10 @@ export const layer = (initial: GatewayConfig, options: Options): Layer.Layer<nev
         if (g.retired && g.inflight === 0) Queue.offerUnsafe(closing, g.scope)
       }))
     })
-    yield* HttpServer.serveEffect(Gateway.serveable(handler))
+    // finalizers run last-in first-out: the generation closes after the server's own finalizer
+    // (listener closed, requests in flight finished), and the drain below runs before both
     yield* Effect.addFinalizer(() => Effect.suspend(() => Scope.close(current.scope, Exit.void)))
+    yield* HttpServer.serveEffect(Gateway.serveable(handler))
     // as Gateway.layer: health answers draining from SIGTERM on, then shutdown_delay, then the listener closes
     const readiness = yield* Readiness.Readiness
     yield* Effect.addFinalizer(() =>
