@@ -19,7 +19,7 @@ import * as HttpServer from "effect/http/HttpServer"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
-import { type Stats, unwatchFile, watchFile } from "node:fs"
+import { type Stats, statSync, unwatchFile, watchFile } from "node:fs"
 import type { ConfigError } from "../config/ConfigError.ts"
 import type { GatewayConfig } from "../config/Model.ts"
 import * as Gateway from "../Gateway.ts"
@@ -57,6 +57,14 @@ const describe = (cause: Cause.Cause<unknown>): string => {
     return issues.map((i) => `${i.path}: ${i.message}`).join("; ")
   }
   return error instanceof Error ? error.message : String(error)
+}
+
+const statOrUndefined = (file: string): Stats | undefined => {
+  try {
+    return statSync(file)
+  } catch {
+    return undefined
+  }
 }
 
 /** The gateway served in generations, reloaded on SIGHUP and (with `watch`) on file changes. */
@@ -123,9 +131,14 @@ export const layer = (initial: GatewayConfig, options: Options): Layer.Layer<nev
     yield* Effect.addFinalizer(() => Effect.sync(() => process.off("SIGHUP", onHup)))
     if (options.watch !== undefined) {
       const file = options.watch
-      // polled (stat every 300 ms): editors and `sed -i` replace the file, which an inode watch misses
-      const changed = (now: Stats, before: Stats) => {
-        if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) Queue.offerUnsafe(triggers, `${file} changed`)
+      // polled (stat every 300 ms): editors and `sed -i` replace the file, which an inode watch
+      // misses; compared with the file as it was when served (taken now, not at the first poll)
+      let seen: Stats | undefined = statOrUndefined(file)
+      const changed = (now: Stats) => {
+        if (seen === undefined || now.mtimeMs !== seen.mtimeMs || now.size !== seen.size || now.ino !== seen.ino) {
+          seen = now
+          Queue.offerUnsafe(triggers, `${file} changed`)
+        }
       }
       watchFile(file, { interval: 300 }, changed)
       yield* Effect.addFinalizer(() => Effect.sync(() => unwatchFile(file, changed)))
