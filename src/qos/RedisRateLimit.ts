@@ -165,7 +165,10 @@ const checker = (limit: RedisLimit, connection: Connection, id: string) => {
   const everyMs = Math.max(1e-6, Duration.toMillis(limit.every))
   const cap = limit.max_rate > 0 ? Math.max(1, limit.capacity || limit.max_rate) : 0
   const clientCap = limit.client_max_rate > 0 ? Math.max(1, limit.client_capacity || limit.client_max_rate) : 0
-  const args = [String(limit.max_rate / everyMs), String(cap), String(limit.client_max_rate / everyMs), String(clientCap)] as const
+  const perMs = String(limit.max_rate / everyMs)
+  const capacity = String(cap)
+  const clientPerMs = String(limit.client_max_rate / everyMs)
+  const clientCapacity = String(clientCap)
   const tag = `sluice:rl:{${id}}`
   const limitKey = `${tag}:all`
   const onFailure: Verdict = limit.on_failure_allow ? { refused: 0, waitMs: 0 } : { refused: 503, waitMs: 1000 }
@@ -178,21 +181,35 @@ const checker = (limit: RedisLimit, connection: Connection, id: string) => {
       `[Redis: ${connection.name}] rate-limit checks fail (${error instanceof Error ? error.message : String(error)}): requests are ${limit.on_failure_allow ? "let through (on_failure_allow)" : "refused with 503 until Redis answers"}`
     )
   }
-  const timedOut: [Verdict, boolean, unknown] = [onFailure, false, new Error(`no answer within ${connection.timeoutMs} ms`)]
+  const timedOut = new Error(`no answer within ${connection.timeoutMs} ms`)
+  const backstopMs = 2 * connection.timeoutMs + 10
+  // one callback and one native timer per check: the timer is a backstop beside ioredis' own
+  // command timeout (a check never outlives twice the timeout, whatever ioredis does)
+  const settle = (verdict: Verdict, ok: boolean, error: unknown): Effect.Effect<Verdict> =>
+    connection.healthy === ok ? Effect.succeed(verdict) : Effect.as(health(ok, error), verdict)
   return (client: string): Effect.Effect<Verdict> =>
-    Effect.flatMap(
-      Effect.promise(() =>
-        connection.client.sluiceLimit(limitKey, `${tag}:c:${client}`, ...args).then(
-          (r): [Verdict, boolean, unknown] => [{ refused: r[0] === 1 ? 429 : r[0] === 2 ? 503 : 0, waitMs: Number(r[1]) }, true, undefined],
-          (error: unknown): [Verdict, boolean, unknown] => [onFailure, false, error]
-        )
-      ).pipe(
-        // a backstop beside ioredis' own command timeout: a check never outlives twice the timeout
-        Effect.timeoutOption(2 * connection.timeoutMs + 10),
-        Effect.map((o) => (o._tag === "Some" ? o.value : timedOut))
-      ),
-      ([verdict, ok, error]) => Effect.as(health(ok, error), verdict)
-    )
+    Effect.callback<Verdict>((resume) => {
+      let done = false
+      const timer = setTimeout(() => {
+        if (done) return
+        done = true
+        resume(settle(onFailure, false, timedOut))
+      }, backstopMs)
+      connection.client.sluiceLimit(limitKey, `${tag}:c:${client}`, perMs, capacity, clientPerMs, clientCapacity).then(
+        (r) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resume(settle({ refused: r[0] === 1 ? 429 : r[0] === 2 ? 503 : 0, waitMs: Number(r[1]) }, true, undefined))
+        },
+        (error: unknown) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resume(settle(onFailure, false, error))
+        }
+      )
+    })
 }
 
 const refusal = (verdict: Verdict, headers: Readonly<Record<string, string>>) =>

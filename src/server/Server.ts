@@ -154,10 +154,17 @@ export const makeNodeServer = (
       callback?.(err)
     })
   }) as typeof server.close
-  // While draining, answers close their connection so clients do not reuse it.
-  server.on("request", (_req: unknown, res: { shouldKeepAlive?: boolean }) => {
+  // While draining, answers close their connection so clients do not reuse it. Before the app is
+  // served (the listener opens first, then the pipes are built: a cluster worker starting), a
+  // request would find no handler and never be answered: it gets 503 and Retry-After instead.
+  server.on("request", (_req: unknown, res: { shouldKeepAlive?: boolean; headersSent?: boolean; writeHead?: (s: number, h: Record<string, string>) => void; end?: () => void }) => {
     if (readiness.draining() && "shouldKeepAlive" in res) res.shouldKeepAlive = false
+    if (server.listenerCount("request") === own && res.headersSent === false) {
+      res.writeHead?.(503, { "retry-after": "1", "content-length": "0", connection: "close" })
+      res.end?.()
+    }
   })
+  const own = server.listenerCount("request")
   return server
 }
 

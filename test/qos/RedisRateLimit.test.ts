@@ -64,10 +64,32 @@ describe("qos/ratelimit/router/redis", () => {
     }
   })
 
+  it("buckets refill on the Redis clock; capacity above the rate allows a burst; Retry-After on 429", async () => {
+    redis.cli("FLUSHALL")
+    const gw = await startSluice(config({ max_rate: 1, capacity: 3, client_max_rate: 2, every: "1s", strategy: "header", key: "X-Client" }))
+    try {
+      // the client bucket: 2, then 429 with Retry-After, then one token back after half a second
+      expect(await statuses(gw, "/limited", 2, { "X-Client": "c" })).toEqual([200, 200])
+      const refused = await fetch(`${gw.url}/limited`, { headers: { "X-Client": "c" } })
+      expect([refused.status, refused.headers.get("retry-after")]).toEqual([429, "1"])
+      await new Promise((r) => setTimeout(r, 600))
+      expect(await statuses(gw, "/limited", 2, { "X-Client": "c" })).toEqual([200, 429])
+      // the endpoint bucket (capacity 3, 1 per second) had 3 tokens: the 3 passes above spent them
+      expect(await statuses(gw, "/limited", 1, { "X-Client": "d" })).toEqual([503])
+      const ttl = Number(redis.cli("PTTL", "sluice:rl:{GET /limited}:all"))
+      expect(ttl).toBeGreaterThan(1000)
+      expect(ttl).toBeLessThanOrEqual(4000) // refill to capacity (≤ 3 s) + 1 s
+    } finally {
+      await gw.stop()
+    }
+  })
+
   it("holds across --workers 2 of one gateway", async () => {
     redis.cli("FLUSHALL")
     const gw = await startSluice(config({ max_rate: 4, every: "1m" }), ["--workers", "2"])
     try {
+      // both workers serving (a worker still building its pipes does not answer yet)
+      for (let i = 0; i < 200 && (gw.output().match(/listening on/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 50))
       // fresh connections spread over both workers
       const all = await Promise.all(Array.from({ length: 10 }, () => fetch(`${gw.url}/limited`, { headers: { connection: "close" } }).then(async (r) => (await r.arrayBuffer(), r.status))))
       expect(all.filter((s) => s === 200).length).toBe(4)
