@@ -19,7 +19,7 @@ const mode = process.argv[2] ?? "both"
 const cfg = mode === "pre" ? { ...config, post: "" } : mode === "post" ? { ...config, pre: "" } : mode === "empty" ? { ...config, pre: "local x = 1", post: "" } : config
 // the stage's VM pool lives as long as its scope: open for the whole run
 const scope = await Effect.runPromise(Scope.make())
-const stage = await Effect.runPromise(Scope.provide(LuaStage.make(cfg as Parameters<typeof LuaStage.make>[0], "backend"), scope))
+const stage = await Effect.runPromise(Scope.provide(LuaStage.make(cfg as Parameters<typeof LuaStage.make>[0], "backend", { cpuMs: 1000, memory: 32 * 1024 * 1024, maxVms: 256 }), scope))
 const proxy = stage(() => Effect.succeed({ data, isComplete: true, metadata: { status: 200, headers: {} }, io: undefined, errors: [] }))
 const req = { method: "GET", path: "/a/7", url: "http://127.0.0.1:1/a/7", query: [], params: { Id: "7" }, headers: { "User-Agent": ["wrk"], "X-Forwarded-For": ["127.0.0.1"], "X-Forwarded-Host": ["localhost"] }, body: undefined, deadline: Date.now() + 1e9, clientIp: "127.0.0.1" }
 const run = () => Effect.runPromise(proxy(req))

@@ -514,6 +514,7 @@ export const service = (
     "telemetry/logging": logging(raw.extra_config["telemetry/logging"], raw.extra_config["telemetry/logstash"]?.enabled === true, findings),
     ...(raw.extra_config["telemetry/opentelemetry"] === undefined ? {} : { "telemetry/opentelemetry": raw.extra_config["telemetry/opentelemetry"] }),
     ...(raw.extra_config["sluice/errors"] === undefined ? {} : { "sluice/errors": raw.extra_config["sluice/errors"] }),
+    ...(raw.extra_config["sluice/lua"] === undefined ? {} : { "sluice/lua": raw.extra_config["sluice/lua"] }),
     ...serviceBodyLimit(raw.extra_config["sluice/server"], raw.extra_config.router.max_payload),
     ...(raw.extra_config["security/bot-detector"] === undefined ? {} : { "security/bot-detector": raw.extra_config["security/bot-detector"] }),
     ...(raw.extra_config["security/cors"] === undefined ? {} : { "security/cors": raw.extra_config["security/cors"] }),

@@ -174,6 +174,8 @@ export interface ServiceExtraConfig {
   readonly "sluice/errors"?: SluiceErrorsOptions | undefined
   /** Overload protection of the HTTP server (Sluice only). */
   readonly "sluice/server"?: SluiceServerOptions | undefined
+  /** Bounds of the Lua stages (Sluice only). */
+  readonly "sluice/lua"?: { readonly max_ms: number; readonly max_memory_mb: number; readonly max_vms: number } | undefined
   /** HTTP server (handler) plugins wrapping the whole app (`src/plugin`). */
   readonly "plugin/http-server"?: PluginNamespace | undefined
   /** User-Agent rules checked before routing (reserved routes excepted); a bot gets 403. */

@@ -227,6 +227,13 @@ export const SluiceCompat = Schema.Struct({
   )
 }).annotate({ identifier: "SluiceCompat", description: "Sluice compatibility options (extra_config[\"sluice/compat\"])" })
 
+/** `sluice/lua` (service, Sluice only): the bounds of every Lua stage. */
+export const SluiceLua = Schema.Struct({
+  max_ms: Fields.withDefault(Schema.Int.check(Schema.isGreaterThan(0)), 1000, "Lua time a run may use (ms; waits for http_response not counted); then script timeout"),
+  max_memory_mb: Fields.withDefault(Schema.Int.check(Schema.isGreaterThan(0)), 32, "Memory a run may allocate (MiB); then not enough memory"),
+  max_vms: Fields.withDefault(Schema.Int.check(Schema.isGreaterThan(0)), 256, "VMs per Lua stage (one per request in flight through it); beyond, requests wait for one until their deadline")
+}).annotate({ identifier: "SluiceLua", description: "Bounds of Sluice's Lua stages (extra_config[\"sluice/lua\"])" })
+
 /** `modifier/lua-endpoint`, `modifier/lua-proxy`, `modifier/lua-backend` (krakend-lua's keys). */
 export const Lua = Schema.Struct({
   sources: Fields.withDefault(Fields.Strings, [], "Lua files joined into one chunk run before pre, paths from the working directory"),
@@ -244,6 +251,7 @@ export const ServiceExtraConfig = Schema.Struct({
   "telemetry/logging": Schema.optionalKey(Logging),
   "sluice/errors": Schema.optionalKey(SluiceErrors),
   "sluice/server": Schema.optionalKey(SluiceServer),
+  "sluice/lua": Schema.optionalKey(SluiceLua),
   "sluice/compat": Schema.optionalKey(SluiceCompat),
   "plugin/http-server": Schema.optionalKey(PluginNamespace.Many.annotate({ identifier: "PluginHttpServer" })),
   "security/bot-detector": Schema.optionalKey(BotDetectorSchema),
@@ -387,6 +395,7 @@ export const serviceShape: Shape.Shape = {
     "telemetry/logging": Shape.of(Logging, { unimplemented: unimplementedKeys["Logging"]! }),
     "sluice/errors": Shape.of(SluiceErrors),
     "sluice/server": Shape.of(SluiceServer),
+    "sluice/lua": Shape.of(SluiceLua),
     "sluice/compat": Shape.of(SluiceCompat),
     "security/bot-detector": Shape.of(BotDetectorSchema),
     "security/cors": Shape.of(CorsSchema),

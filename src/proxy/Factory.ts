@@ -31,6 +31,7 @@ import * as ProxyRateLimit from "../qos/ProxyRateLimit.ts"
 import * as Cel from "../scripting/Cel.ts"
 import * as JsonSchema from "../scripting/JsonSchema.ts"
 import * as LuaStage from "../scripting/lua/ProxyStage.ts"
+import * as LuaRunner from "../scripting/lua/Runner.ts"
 import * as Concurrent from "./Concurrent.ts"
 import * as Deadline from "./Deadline.ts"
 import * as Executor from "./Executor.ts"
@@ -90,7 +91,7 @@ export const makeBackendProxy = (
     // `modifier/martian` wraps the executor: around the call, on the raw answer (identity without it)
     const executor = Martian.make(backend)(traced)
     const lua = backend.extra_config["modifier/lua-backend"]
-    const luaStage = lua === undefined ? undefined : yield* LuaStage.make(lua, "backend")
+    const luaStage = lua === undefined ? undefined : yield* LuaStage.make(lua, "backend", LuaRunner.bounds(service))
     return stack(
       [
         ...(telemetry === undefined ? [] : PipeLayers.present(PipeLayers.backendStage(telemetry, endpoint, backend))), // backend stage span
@@ -128,7 +129,7 @@ export const makeEndpointProxy = (
   // `validation/json-schema` around shadow and static (KrakenD CE's proxy factory); `auth/signer`,
   // outermost: it signs what the whole endpoint answers
   const lua = endpoint.extra_config["modifier/lua-proxy"]
-  return Effect.all([shadowed, JsonSchema.make(endpoint), Signer.make(endpoint), lua === undefined ? Effect.undefined : LuaStage.make(lua, "proxy")]).pipe(
+  return Effect.all([shadowed, JsonSchema.make(endpoint), Signer.make(endpoint), lua === undefined ? Effect.undefined : LuaStage.make(lua, "proxy", LuaRunner.bounds(service))]).pipe(
     Effect.map(([proxy, validation, signer, luaStage]) => {
       const validated = validation === undefined ? proxy : validation(proxy)
       // `validation/cel` around the JSON Schema: its request checks run first, its response checks last

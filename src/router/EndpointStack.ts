@@ -13,6 +13,7 @@
  *
  * @since 0.2.0
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
@@ -24,6 +25,7 @@ import type { EndpointConfig, GatewayConfig } from "../config/Model.ts"
 import * as RateLimit from "../qos/RateLimit.ts"
 import * as RedisRateLimit from "../qos/RedisRateLimit.ts"
 import * as LuaRouter from "../scripting/lua/RouterStage.ts"
+import * as LuaRunner from "../scripting/lua/Runner.ts"
 import * as BotDetector from "../security/BotDetector.ts"
 import type { ClientIp } from "./ClientIp.ts"
 import type { Handler } from "./Endpoint.ts"
@@ -65,7 +67,7 @@ export const build = (endpoint: EndpointConfig, common: Shared): Effect.Effect<B
   const lua = endpoint.extra_config["modifier/lua-endpoint"]
   return Effect.zipWith(
     Validator.make(endpoint, common.keys, common.revoker),
-    lua === undefined ? Effect.undefined : LuaRouter.endpoint(lua, endpoint.endpoint),
+    lua === undefined ? Effect.undefined : LuaRouter.endpoint(lua, endpoint.endpoint, LuaRunner.bounds(common.config), Duration.toMillis(endpoint.timeout)),
     (validator, luaStage) => ({ validator, apiKeys: ApiKeys.make(common.config, endpoint), lua: luaStage, redis: common.redis })
   )
 }

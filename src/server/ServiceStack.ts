@@ -13,10 +13,12 @@
  *
  * @since 0.2.0
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { ConfigError } from "../config/ConfigError.ts"
 import * as LuaRouter from "../scripting/lua/RouterStage.ts"
+import * as LuaRunner from "../scripting/lua/Runner.ts"
 import * as RedisRateLimit from "../qos/RedisRateLimit.ts"
 import * as ClientIp from "../router/ClientIp.ts"
 import type { GatewayConfig } from "../config/Model.ts"
@@ -37,7 +39,7 @@ const serviceLimit = (config: GatewayConfig, redis: RedisRateLimit.Connections |
 
 const serviceLua = (config: GatewayConfig): Effect.Effect<((app: HttpApp) => HttpApp) | undefined, ConfigError, Scope.Scope> => {
   const lua = config.extra_config["modifier/lua-endpoint"]
-  return lua === undefined ? Effect.undefined : LuaRouter.service(lua)
+  return lua === undefined ? Effect.undefined : LuaRouter.service(lua, LuaRunner.bounds(config), Duration.toMillis(config.timeout))
 }
 
 /** Wraps the router (built by `router`) in the service chain of `config`. */

@@ -178,3 +178,50 @@ describe("Lua live sources", () => {
     }
   })
 })
+
+describe("sluice/lua bounds", () => {
+  it("max_vms caps the VMs of a stage: requests wait for one (at most max_vms at the backend at once), past their deadline 503; max_ms and max_memory_mb bound the runs", async () => {
+    let inFlight = 0
+    let most = 0
+    const slow = await Backend.start((_req, res) => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      setTimeout(() => {
+        inFlight--
+        Backend.json(res, 200, { ok: true })
+      }, 150)
+    })
+    const gw = await startSluice({
+      version: 3,
+      extra_config: { router: { return_error_msg: true }, "sluice/lua": { max_vms: 2, max_ms: 50, max_memory_mb: 4 } },
+      endpoints: [
+        { endpoint: "/held", timeout: "5s", extra_config: { "modifier/lua-proxy": { post: "response.load():data():set('post', true)" } }, backend: [{ host: [slow.url], url_pattern: "/" }] },
+        { endpoint: "/short", timeout: "200ms", extra_config: { "modifier/lua-proxy": { post: "response.load():data():set('post', true)" } }, backend: [{ host: [slow.url], url_pattern: "/" }] },
+        { endpoint: "/loop", extra_config: { "modifier/lua-proxy": { pre: "while true do end" } }, backend: [{ host: [backend.url], url_pattern: "/ok" }] },
+        { endpoint: "/alloc", extra_config: { "modifier/lua-proxy": { pre: "local t = {} for i = 1, 1e7 do t[i] = i end" } }, backend: [{ host: [backend.url], url_pattern: "/ok" }] }
+      ]
+    })
+    try {
+      const held = await Promise.all(Array.from({ length: 6 }, () => fetch(`${gw.url}/held`).then((r) => r.status)))
+      expect(held).toEqual([200, 200, 200, 200, 200, 200])
+      expect(most).toBe(2)
+      // 4 requests, 2 VMs, 150 ms each, 200 ms deadline: the last two cannot get a VM in time
+      const short = await Promise.all(Array.from({ length: 4 }, () => fetch(`${gw.url}/short`).then(async (r) => [r.status, await r.text()] as const)))
+      expect(short.filter(([s]) => s === 200).length).toBe(2)
+      // refused by the pool (503, busy) or by the endpoint deadline (500), whichever comes first
+      const refused = short.filter(([s]) => s !== 200)
+      expect(refused.every(([s, t]) => (s === 503 && t.includes("every VM of this stage is busy")) || (s === 500 && /timeout|deadline/i.test(t)))).toBe(true)
+      expect(refused.length).toBe(2)
+      const started = performance.now()
+      const loop = await fetch(`${gw.url}/loop`)
+      expect([loop.status, await loop.text()]).toEqual([500, "script timeout"])
+      expect(performance.now() - started).toBeLessThan(900) // max_ms 50, not the 1 s default
+      const alloc = await fetch(`${gw.url}/alloc`)
+      expect(alloc.status).toBe(500)
+      expect(await alloc.text()).toMatch(/not enough memory/) // 4 MiB, not the 32 MiB default
+    } finally {
+      await gw.stop()
+      await slow.close()
+    }
+  })
+})

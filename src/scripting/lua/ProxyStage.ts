@@ -14,7 +14,7 @@ import type * as Scope from "effect/Scope"
 import { Readable } from "node:stream"
 import type { LuaConfig } from "../../config/Model.ts"
 import { encodeQuery } from "../../proxy/HostSelection.ts"
-import type { Middleware, ProxyRequest, ProxyResponse } from "../../proxy/Proxy.ts"
+import type { Middleware, Proxy, ProxyRequest, ProxyResponse } from "../../proxy/Proxy.ts"
 import { ModifierError } from "../../proxy/ProxyError.ts"
 import * as Runner from "./Runner.ts"
 import * as Script from "./Script.ts"
@@ -145,29 +145,23 @@ const readAll = (io: Readable): Effect.Effect<Uint8Array> =>
 /** Builds the stage of one Lua namespace at proxy or backend level. */
 export const make = (
   config: LuaConfig,
-  level: "proxy" | "backend"
+  level: "proxy" | "backend",
+  limits: Runner.Bounds
 ): Effect.Effect<Middleware, import("../../config/ConfigError.ts").ConfigError, Scope.Scope> =>
   Effect.flatMap(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]) =>
-    Effect.map(Runner.scopedPool(script, shared), (pool): Middleware => {
-    return (next) => (req) =>
-      Effect.suspend(() => {
-        const lease = pool.acquire()
+    Effect.map(Runner.scopedPool(script, shared, limits), (pool): Middleware => {
+      const { cpuMs, memory } = limits
+      // the VM is held from pre to post; released at once after pre when there is no post
+      const stage = (next: Proxy, req: ProxyRequest, lease: Runner.Lease, release: Effect.Effect<void>) => {
         const { version } = lease
         const uses = version.preUses
         const postUses = version.postUses
         const preChunks = version.pre
-        let released = false
-        const release = Effect.sync(() => {
-          if (released) return
-          released = true
-          lease.vm.finish()
-          pool.release(lease)
-        })
         const pre = preChunks.length === 0
           ? Effect.succeed(req)
           : Effect.suspend(() => {
             pushRequest(lease.vm, req, uses)
-            const status = lease.vm.start(lease.env, "request", preChunks, Runner.cpuMs, Runner.memory)
+            const status = lease.vm.start(lease.env, "request", preChunks, cpuMs, memory)
             return Effect.flatMap(Runner.drive(lease, status, req.deadline), () => host(() => readRequest(lease.vm, req, uses, level)))
           }).pipe(Effect.tap(() => Effect.sync(() => lease.vm.finish())))
         const call = (r: ProxyRequest) => (config.skip_next ? Effect.succeed(skipped()) : next(r))
@@ -177,7 +171,7 @@ export const make = (
               host(() => {
                 pushRequest(lease.vm, r, postUses)
                 pushResponse(lease.vm, body === undefined ? res : { ...res, io: undefined }, body, postUses)
-                return lease.vm.start(lease.env, "request", ["post"], Runner.cpuMs, Runner.memory)
+                return lease.vm.start(lease.env, "request", ["post"], cpuMs, memory)
               }),
               (status) =>
                 Effect.flatMap(Runner.drive(lease, status, r.deadline), () =>
@@ -187,9 +181,24 @@ export const make = (
                   }))
             ))
         // lura returns a partial merge with an error: krakend-lua's post does not run then
-        const run = version.hasPost
+        return version.hasPost
           ? Effect.flatMap(pre, (r) => Effect.flatMap(call(r), (res) => (res.errors.length > 0 ? Effect.succeed(res) : post(r, res))))
           : Effect.flatMap(Effect.ensuring(pre, release), call)
-        return run.pipe(Effect.mapError((e) => ("_tag" in e ? e : toError(e))), Effect.ensuring(release))
-      })
-  }))
+      }
+      return (next) => (req) => {
+        let held: Runner.Lease | undefined
+        const release = Effect.sync(() => {
+          const lease = held
+          if (lease === undefined) return
+          held = undefined
+          lease.vm.finish()
+          pool.release(lease)
+        })
+        // acquired uninterruptibly (a VM handed to a waiter is never lost), released whatever happens
+        return Effect.acquireUseRelease(
+          Effect.tap(pool.acquire(req.deadline), (lease) => Effect.sync(() => (held = lease))),
+          (lease) => stage(next, req, lease, release),
+          () => release
+        ).pipe(Effect.mapError((e) => ("_tag" in e ? e : toError(e))))
+      }
+    }))

@@ -72,17 +72,20 @@ type Run = (
   params: Readonly<Record<string, string>>
 ) => Effect.Effect<Changed, Runner.RunError>
 
-const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError, Scope.Scope> =>
+/** `waitMs`: how long a request may wait for a VM of the stage (and its http_response calls take). */
+const runner = (config: LuaConfig, limits: Runner.Bounds, waitMs: number): Effect.Effect<Run, ConfigError, Scope.Scope> =>
   Effect.flatMap(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]) =>
-    Effect.map(Runner.scopedPool(script, shared), (pool): Run => {
-    return (request, path, rawQuery, params) =>
-      Effect.suspend(() => {
-        const lease = pool.acquire()
-        const { uses } = lease.version
-        if (lease.version.pre.length === 0) {
+    Effect.map(Runner.scopedPool(script, shared, limits), (pool): Run => {
+    return (request, path, rawQuery, params) => {
+      const deadline = Date.now() + waitMs
+      return Effect.acquireUseRelease(pool.acquire(deadline), (lease) => use(lease, deadline), (lease) =>
+        Effect.sync(() => {
+          lease.vm.finish()
           pool.release(lease)
-          return Effect.succeed({ request, path, rawQuery, params })
-        }
+        }))
+      function use(lease: Runner.Lease, deadline: number): Effect.Effect<Changed, Runner.RunError> {
+        const { uses } = lease.version
+        if (lease.version.pre.length === 0) return Effect.succeed({ request, path, rawQuery, params })
         // a body that cannot be read (too large, broken) answers as the endpoint would: never an empty body to the script
         const body = uses.body
           ? Effect.mapError(Incoming.readBody(request), (e): Runner.RunError => ({
@@ -101,8 +104,8 @@ const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError, Scope.Scope>
           if (uses.params) vm.setStringMap("params", params)
           if (uses.query) vm.setListMap("queryValues", queryValues(rawQuery))
           if (uses.body) vm.setBytes("body", bytes ?? empty)
-          const status = vm.start(lease.env, "ginContext", lease.version.pre, Runner.cpuMs, Runner.memory)
-          return Effect.map(Runner.drive(lease, status, Date.now() + Runner.cpuMs), (): Changed => {
+          const status = vm.start(lease.env, "ginContext", lease.version.pre, limits.cpuMs, limits.memory)
+          return Effect.map(Runner.drive(lease, status, deadline), (): Changed => {
             // the body was read: later stages read it from the bytes (set last: `modify` makes a new request)
             const finish = (r: HttpServerRequest.HttpServerRequest, set?: Uint8Array) =>
               set !== undefined ? withBody(r, set) : bytes === undefined ? r : withBody(r, bytes)
@@ -148,11 +151,9 @@ const runner = (config: LuaConfig): Effect.Effect<Run, ConfigError, Scope.Scope>
             const body = vm.readBoolean(1, "bodySet") ? vm.readBytes(1, "body") ?? empty : undefined
             return { request: finish(next, body), path: nextPath, rawQuery: nextQuery, params: nextParams }
           })
-        }).pipe(Effect.ensuring(Effect.sync(() => {
-          lease.vm.finish()
-          pool.release(lease)
-        })))
-      })
+        })
+      }
+    }
   }))
 
 /** Raw param names of an endpoint path, as written (`{id_user}` → `id_user`). */
@@ -165,9 +166,11 @@ const rawParamNames = (endpoint: string): Array<string> =>
 /** The endpoint-level stage around an endpoint's handler. */
 export const endpoint = (
   config: LuaConfig,
-  endpointPath: string
+  endpointPath: string,
+  limits: Runner.Bounds,
+  timeoutMs: number
 ): Effect.Effect<(handler: Handler) => Handler, ConfigError, Scope.Scope> =>
-  Effect.map(runner(config), (run) => {
+  Effect.map(runner(config, limits, timeoutMs), (run) => {
     const names = rawParamNames(endpointPath)
     const tag = `[ENDPOINT: ${endpointPath}][Lua]`
     return (handler) => (request, params, path, rawQuery, grant) => {
@@ -195,8 +198,8 @@ export const endpoint = (
 const serverError = HttpServerResponse.empty({ status: 500, headers: { "content-length": "0" } })
 
 /** The service-level stage around the whole router: any failure is a 500 with an empty body. */
-export const service = (config: LuaConfig): Effect.Effect<(app: HttpApp) => HttpApp, ConfigError, Scope.Scope> =>
-  Effect.map(runner(config), (run) => (app) =>
+export const service = (config: LuaConfig, limits: Runner.Bounds, timeoutMs: number): Effect.Effect<(app: HttpApp) => HttpApp, ConfigError, Scope.Scope> =>
+  Effect.map(runner(config, limits, timeoutMs), (run) => (app) =>
     Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
       const url = request.url
       const q = url.indexOf("?")

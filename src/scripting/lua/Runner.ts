@@ -2,9 +2,10 @@
  * Runs a stage's Lua: a pool of VMs per stage (created when needed, reused, never shared by two
  * requests at once: a request keeps its VM from `pre` to `post`, so globals set in `pre` are
  * seen by `post` as in KrakenD, and no other request's), the resume loop (time slices,
- * `http_response` calls made with undici under the request's deadline) and the bounds: a run
- * gets `cpuMs` of Lua time and `memory` bytes; a VM that hit a bound, or whose run was
- * interrupted, is closed and replaced.
+ * `http_response` calls made with undici under the request's deadline) and the bounds
+ * (`sluice/lua`): a run gets `max_ms` of Lua time and `max_memory_mb`; a VM that hit a bound, or
+ * whose run was interrupted, is closed and replaced; a stage has at most `max_vms` VMs, beyond
+ * which requests wait for one until their deadline (then 503).
  *
  * @since 0.3.0
  * @internal
@@ -12,14 +13,27 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { Agent, interceptors, request as undiciRequest } from "undici"
+import type { GatewayConfig } from "../../config/Model.ts"
 import * as Version from "../../Version.ts"
 import { describe, type Script, type Version as ScriptVersion } from "./Script.ts"
 import * as Vm from "./Vm.ts"
 
-/** Lua time a run may use (ms), waits for `http_response` excluded. */
-export const cpuMs = 1000
-/** Memory a run may allocate beyond what its VM holds (bytes). */
-export const memory = 32 * 1024 * 1024
+/** The bounds of a stage's runs and VMs (`sluice/lua`). */
+export interface Bounds {
+  /** Lua time a run may use (ms), waits for `http_response` excluded. */
+  readonly cpuMs: number
+  /** Memory a run may allocate beyond what its VM holds (bytes). */
+  readonly memory: number
+  /** VMs per stage: one per request in flight through it; beyond, requests wait for one. */
+  readonly maxVms: number
+}
+
+/** The bounds a config asks for (`sluice/lua`), else 1 s, 32 MiB, 256 VMs. */
+export const bounds = (config: GatewayConfig): Bounds => {
+  const o = config.extra_config["sluice/lua"]
+  return { cpuMs: o?.max_ms ?? 1000, memory: (o?.max_memory_mb ?? 32) * 1024 * 1024, maxVms: o?.max_vms ?? 256 }
+}
+
 /** Idle VMs kept per stage. */
 const keepIdle = 64
 /** Memory an idle VM may hold beyond what it held when made (else it is closed, not kept). */
@@ -39,47 +53,95 @@ export interface Lease {
 /** The pool of one stage. */
 export interface Pool {
   readonly script: Script
-  acquire(): Lease
+  readonly bounds: Bounds
+  /** A VM with a fresh environment; at `maxVms` in use, waits for one until `deadline` (epoch ms). */
+  acquire(deadline: number): Effect.Effect<Lease, RunError>
   release(lease: Lease): void
   /** Closes the idle VMs; VMs released afterwards are closed too (the stage's generation ended). */
   close(): void
 }
 
 /** A pool for a script (the WebAssembly module is loaded by `Script.make`). */
-export const pool = (script: Script, shared: Vm.Module): Pool => {
+export const pool = (script: Script, shared: Vm.Module, limits: Bounds): Pool => {
   const idle: Array<Lease> = []
+  const waiters: Array<(lease: Lease | undefined) => void> = []
+  let live = 0
   let closed = false
+  const fresh = (): Lease => {
+    const version = script.current()
+    let lease = idle.pop()
+    while (lease !== undefined && lease.version !== version) {
+      lease.vm.close()
+      live--
+      lease = idle.pop()
+    }
+    if (lease === undefined) {
+      const vm = Vm.Vm.make(shared, version.settings)
+      live++
+      lease = { vm, version, baseline: vm.memoryUsed(), env: 0 }
+    }
+    lease.env = lease.vm.newEnv()
+    return lease
+  }
+  const busy: RunError = { message: "lua: every VM of this stage is busy until the request's deadline (sluice/lua.max_vms)", status: 503 }
   return {
     script,
-    acquire: () => {
-      const version = script.current()
-      let lease = idle.pop()
-      while (lease !== undefined && lease.version !== version) {
-        lease.vm.close()
-        lease = idle.pop()
-      }
-      if (lease === undefined) {
-        const vm = Vm.Vm.make(shared, version.settings)
-        lease = { vm, version, baseline: vm.memoryUsed(), env: 0 }
-      }
-      lease.env = lease.vm.newEnv()
-      return lease
-    },
+    bounds: limits,
+    acquire: (deadline) =>
+      Effect.suspend(() => {
+        if (idle.length > 0 || live < limits.maxVms) return Effect.sync(fresh)
+        return Effect.callback<Lease, RunError>((resume) => {
+          let waiting = true
+          const waiter = (lease: Lease | undefined) => {
+            waiting = false
+            clearTimeout(timer)
+            // handed a VM (or a slot, when the released one was closed)
+            resume(lease === undefined ? Effect.sync(fresh) : Effect.sync(() => {
+              lease.env = lease.vm.newEnv()
+              return lease
+            }))
+          }
+          const timer = setTimeout(() => {
+            if (!waiting) return
+            waiting = false
+            waiters.splice(waiters.indexOf(waiter), 1)
+            resume(Effect.fail(busy))
+          }, Math.max(0, Math.min(deadline - Date.now(), 2 ** 31 - 1)))
+          waiters.push(waiter)
+          return Effect.sync(() => {
+            if (!waiting) return
+            waiting = false
+            clearTimeout(timer)
+            waiters.splice(waiters.indexOf(waiter), 1)
+          })
+        })
+      }),
     release: (lease) => {
       lease.vm.unref(lease.env)
-      if (closed || lease.vm.broken || idle.length >= keepIdle || lease.vm.memoryUsed() > lease.baseline + keptGarbage) lease.vm.close()
-      else idle.push(lease)
+      const next = waiters.shift()
+      const reusable = !closed && !lease.vm.broken && lease.vm.memoryUsed() <= lease.baseline + keptGarbage && lease.version === script.current()
+      if (next !== undefined && reusable) return next(lease)
+      if (reusable && idle.length < keepIdle) idle.push(lease)
+      else {
+        lease.vm.close()
+        live--
+      }
+      // a waiter gets the freed slot
+      next?.(undefined)
     },
     close: () => {
       closed = true
-      for (const lease of idle.splice(0)) lease.vm.close()
+      for (const lease of idle.splice(0)) {
+        lease.vm.close()
+        live--
+      }
     }
   }
 }
 
 /** A pool closed with the scope (a reload's old generation, the gateway's shutdown). */
-export const scopedPool = (script: Script, shared: Vm.Module): Effect.Effect<Pool, never, Scope.Scope> =>
-  Effect.acquireRelease(Effect.sync(() => pool(script, shared)), (p) => Effect.sync(() => p.close()))
+export const scopedPool = (script: Script, shared: Vm.Module, limits: Bounds): Effect.Effect<Pool, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(() => pool(script, shared, limits)), (p) => Effect.sync(() => p.close()))
 
 /** A failed run: Lua's message mapped to the file and line (`msg (file:Ln)`), or custom_error's. */
 export interface RunError {
