@@ -4,7 +4,8 @@
  * martian, the circuit breaker and the proxy rate limit; a hit still passes them). Freshness,
  * `Vary` and revalidation come from the backend's `Cache-Control`, `Expires`, `ETag` and
  * `Last-Modified` through `http-cache-semantics`; a stale entry is revalidated with
- * `If-None-Match` / `If-Modified-Since` and a 304 serves the stored body.
+ * `If-None-Match` / `If-Modified-Since` and a 304 serves the stored body; while its
+ * `stale-if-error` allows, a transport error or a 5xx serves the stale answer (RFC 5861, as KrakenD).
  *
  * Sluice's decisions (QOS-TELEMETRY.md §3, where KrakenD's private cache is more open): the cache
  * is a **shared** cache — an answer carrying `Set-Cookie` is never stored, nor one to a request
@@ -23,6 +24,7 @@ import CachePolicy from "http-cache-semantics"
 import { LRUCache } from "lru-cache"
 import type { BackendConfig, EndpointConfig } from "../config/Model.ts"
 import type { Executor, RawResponse } from "../proxy/Executor.ts"
+import type { BackendError } from "../proxy/ProxyError.ts"
 import type { ProxyRequest } from "../proxy/Proxy.ts"
 
 /** `qos/http-cache`'s keys. */
@@ -177,7 +179,19 @@ export const wrap = (backend: BackendConfig, executor: Executor, endpoint?: Endp
       headers["If-Modified-Since"] = [conditional["if-modified-since"]]
       validated = true
     }
-    return Effect.flatMap(executor(validated ? { ...req, headers } : req), (raw) => {
+    // RFC 5861 stale-if-error: a failing backend (transport error, 5xx) gets the stale answer
+    // while the stored answer's stale-if-error allows it
+    const staleAllowed = (): boolean => {
+      try {
+        const { matches, modified } = entry.policy.revalidatedPolicy(preq, { status: 503, headers: {} })
+        return matches && !modified
+      } catch {
+        return false
+      }
+    }
+    const stored = entry
+    const revalidated = (raw: RawResponse): Effect.Effect<RawResponse, BackendError> => {
+      if (raw.status >= 500 && staleAllowed()) return Effect.succeed(served(stored, stored.policy))
       if (raw.status === 304 && validated) {
         const { matches, modified, policy } = entry.policy.revalidatedPolicy(preq, policyResponse(raw))
         if (matches && !modified) {
@@ -189,6 +203,10 @@ export const wrap = (backend: BackendConfig, executor: Executor, endpoint?: Endp
         return Effect.tap(executor(req), storing(key, req, preq))
       }
       return Effect.as(storing(key, req, preq)(raw), raw)
+    }
+    return Effect.matchEffect(executor(validated ? { ...req, headers } : req), {
+      onFailure: (error) => (staleAllowed() ? Effect.succeed(served(stored, stored.policy)) : Effect.fail(error)),
+      onSuccess: revalidated
     })
   }
 }

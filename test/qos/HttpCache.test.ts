@@ -12,6 +12,7 @@ import { type RunningSluice, startSluice } from "../support/Sluice.ts"
 let backend: Backend.Backend
 let gw: RunningSluice
 const hits = new Map<string, number>()
+let failing = false
 
 const answers: Record<string, (req: { headers: Record<string, string | string[] | undefined> }) => { status?: number; headers: Record<string, string> }> = {
   "/fresh": () => ({ headers: { "cache-control": "max-age=60" } }),
@@ -28,7 +29,9 @@ const answers: Record<string, (req: { headers: Record<string, string | string[] 
   "/vary": () => ({ headers: { "cache-control": "max-age=60", vary: "X-Lang" } }),
   "/shared": () => ({ headers: { "cache-control": "max-age=60" } }),
   "/smax": () => ({ headers: { "cache-control": "s-maxage=60" } }),
-  "/twovary": () => ({ headers: { "cache-control": "max-age=60" } })
+  "/twovary": () => ({ headers: { "cache-control": "max-age=60" } }),
+  "/sie": () => (failing ? { status: 500, headers: {} } : { headers: { "cache-control": "max-age=1, stale-if-error=60" } }),
+  "/nosie": () => (failing ? { status: 500, headers: {} } : { headers: { "cache-control": "max-age=1" } })
 }
 
 beforeAll(async () => {
@@ -40,6 +43,7 @@ beforeAll(async () => {
       res.writeHead(304, answer.headers)
       return res.end()
     }
+    if (answer.status === 500) return Backend.json(res, 500, { broken: true })
     // two Vary lines, as a CORS layer and a compression layer each add one
     if (path === "/twovary") res.setHeader("vary", ["X-Lang", "Origin"])
     Backend.json(res, 200, { path, n: hits.get(req.url ?? ""), lang: req.headers["x-lang"] ?? null }, answer.headers)
@@ -62,6 +66,8 @@ beforeAll(async () => {
       { endpoint: "/auth-public-h", input_headers: ["Authorization"], backend: [cached("/auth-public")] },
       { endpoint: "/vary", input_headers: ["X-Lang"], backend: [cached("/vary")] },
       { endpoint: "/twovary", input_headers: ["X-Lang"], backend: [cached("/twovary")] },
+      { endpoint: "/sie", backend: [cached("/sie")] },
+      { endpoint: "/nosie", backend: [cached("/nosie")] },
       { endpoint: "/smax", input_headers: ["Authorization"], backend: [cached("/smax")] },
       { endpoint: "/etag-client", input_headers: ["If-None-Match"], backend: [cached("/etag")] },
       { endpoint: "/small", input_query_strings: ["i"], backend: [cached("/fresh", { max_items: 2, max_size: 100_000 })] },
@@ -151,6 +157,22 @@ describe("qos/http-cache", () => {
     expect(res.status).toBe(200)
     const last = backend.requests.filter((r) => r.url === "/etag").at(-1)!
     expect(last.headers["if-none-match"]).toBe('"v1"')
+  })
+
+  it("stale-if-error: a failing backend gets the stale answer while it allows; without it the failure passes", async () => {
+    const fresh = await get("/sie")
+    await get("/nosie")
+    failing = true
+    try {
+      await new Promise((r) => setTimeout(r, 1200)) // both stale now
+      const stale = await get("/sie")
+      expect([stale.status, stale.body]).toEqual([200, fresh.body])
+      expect(calls("/sie")).toBe(2) // asked, failed, served stale
+      const failed = await fetch(`${gw.url}/nosie`)
+      expect(failed.status).toBe(500)
+    } finally {
+      failing = false
+    }
   })
 
   it("max_items bounds the bucket (least recently used out)", async () => {
