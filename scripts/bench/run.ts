@@ -454,77 +454,65 @@ const main = async () => {
     writeFileSync(file, JSON.stringify(sluiceValidationConfig(backend, validate)))
     return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
   }
-  // the cel scenario: the plain route alone and with one CEL rule on its params
-  const celFile = join(dir, "sluice-cel.json")
-  const celRoute = sluiceRouteConfig(backend, "plain")
-  writeFileSync(celFile, JSON.stringify({
-    ...celRoute,
-    endpoints: [{ ...celRoute.endpoints[0], extra_config: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } }]
-  }))
-  const celGateway = await node(1, "src/cli/main.ts", ["run", "-c", celFile, "-p", "0", "--workers", "1"])
-  // the qos scenario: the plain route with a circuit breaker and a (never reached) proxy rate limit
-  const qosFile = join(dir, "sluice-qos.json")
-  writeFileSync(qosFile, JSON.stringify({
-    ...celRoute,
-    endpoints: [{
-      ...celRoute.endpoints[0],
-      backend: [{
-        url_pattern: "/a/{id}",
-        extra_config: {
-          "qos/circuit-breaker": { interval: 60, timeout: 10, max_errors: 5 },
-          "qos/ratelimit/proxy": { max_rate: 1_000_000, capacity: 1_000_000 }
-        }
-      }]
-    }]
-  }))
-  const qosGateway = await node(1, "src/cli/main.ts", ["run", "-c", qosFile, "-p", "0", "--workers", "1"])
-  // the lua scenario: the plain route with a Lua pre (read a header, set one) and post (walk the
-  // answer's keys, add one) on its backend (modifier/lua-backend)
-  const luaFile = join(dir, "sluice-lua.json")
-  writeFileSync(luaFile, JSON.stringify({
-    ...celRoute,
-    endpoints: [{
-      ...celRoute.endpoints[0],
-      backend: [{
-        url_pattern: "/a/{id}",
-        extra_config: {
-          "modifier/lua-backend": {
-            pre: "local r = request.load(); r:headers('X-From-Lua', r:headers('User-Agent') .. '-ok')",
-            post: "local d = response.load():data(); local ks = d:keys(); local n = 0; for i = 0, ks:len() - 1 do if d:get(ks:get(i)) ~= nil then n = n + 1 end end; d:set('keys', n)"
-          }
-        }
-      }]
-    }]
-  }))
-  const luaGateway = await node(1, "src/cli/main.ts", ["run", "-c", luaFile, "-p", "0", "--workers", "1"])
-  // the ratelimit scenario: the plain route with an endpoint and a per-client limit that never
-  // refuses, its buckets in memory and in Redis (a redis-server beside the backend, when installed)
+  // the plain route with one feature added: on the endpoint, on its backend or on the service
+  const plainRoute = sluiceRouteConfig(backend, "plain")
+  const variant = (
+    name: string,
+    add: { readonly endpoint?: object; readonly backend?: object; readonly service?: object; readonly endpoints?: ReadonlyArray<object> }
+  ) => {
+    const file = join(dir, `sluice-${name}.json`)
+    const route = plainRoute.endpoints[0]!
+    writeFileSync(file, JSON.stringify({
+      ...plainRoute,
+      extra_config: { ...plainRoute.extra_config, ...add.service },
+      endpoints: [
+        {
+          ...route,
+          ...(add.endpoint === undefined ? {} : { extra_config: add.endpoint }),
+          ...(add.backend === undefined ? {} : { backend: [{ url_pattern: "/a/{id}", extra_config: add.backend }] })
+        },
+        ...(add.endpoints ?? [])
+      ]
+    }))
+    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+  }
+  // the cel scenario: one CEL rule on the params
+  const celGateway = await variant("cel", { endpoint: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } })
+  // the qos scenario: a circuit breaker and a (never reached) proxy rate limit
+  const qosGateway = await variant("qos", {
+    backend: {
+      "qos/circuit-breaker": { interval: 60, timeout: 10, max_errors: 5 },
+      "qos/ratelimit/proxy": { max_rate: 1_000_000, capacity: 1_000_000 }
+    }
+  })
+  // the lua scenario: a Lua pre (read a header, set one) and post (walk the answer's keys, add
+  // one) on the backend (modifier/lua-backend)
+  const luaGateway = await variant("lua", {
+    backend: {
+      "modifier/lua-backend": {
+        pre: "local r = request.load(); r:headers('X-From-Lua', r:headers('User-Agent') .. '-ok')",
+        post: "local d = response.load():data(); local ks = d:keys(); local n = 0; for i = 0, ks:len() - 1 do if d:get(ks:get(i)) ~= nil then n = n + 1 end end; d:set('keys', n)"
+      }
+    }
+  })
+  // the ratelimit scenario: an endpoint and a per-client limit that never refuses, its buckets in
+  // memory and in Redis (a redis-server beside the backend, when installed)
   const limits = { max_rate: 1_000_000_000, client_max_rate: 1_000_000_000, every: "1s" }
-  const limitedFile = join(dir, "sluice-ratelimit.json")
-  writeFileSync(limitedFile, JSON.stringify({ ...celRoute, endpoints: [{ ...celRoute.endpoints[0], extra_config: { "qos/ratelimit/router": limits } }] }))
-  const memoryLimited = await node(1, "src/cli/main.ts", ["run", "-c", limitedFile, "-p", "0", "--workers", "1"])
-  // the cache scenario: the plain route with qos/http-cache on answers it may not store (nginx
-  // sends no Cache-Control but an ETag: every call is a revalidation) and on answers it keeps (max-age)
-  const cacheFile = join(dir, "sluice-cache.json")
-  writeFileSync(cacheFile, JSON.stringify({
-    ...celRoute,
-    endpoints: [
-      { ...celRoute.endpoints[0], backend: [{ url_pattern: "/a/{id}", extra_config: { "qos/http-cache": {} } }] },
-      { endpoint: "/cached/{id}", backend: [{ url_pattern: "/cached/a/{id}", extra_config: { "qos/http-cache": {} } }] }
-    ]
-  }))
-  const cached = await node(1, "src/cli/main.ts", ["run", "-c", cacheFile, "-p", "0", "--workers", "1"])
+  const memoryLimited = await variant("ratelimit", { endpoint: { "qos/ratelimit/router": limits } })
+  // the cache scenario: qos/http-cache on answers it may not store fresh (nginx sends no
+  // Cache-Control but an ETag: every call is a revalidation) and on answers it keeps (max-age)
+  const cached = await variant("cache", {
+    backend: { "qos/http-cache": {} },
+    endpoints: [{ endpoint: "/cached/{id}", backend: [{ url_pattern: "/cached/a/{id}", extra_config: { "qos/http-cache": {} } }] }]
+  })
   let redisLimited: { proc: ChildProcess; port: number } | undefined
   if (has("redis-server")) {
     const redisPort = await freePort()
     await spawnUntil(0, "redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], /Ready to accept connections()/)
-    const redisFile = join(dir, "sluice-ratelimit-redis.json")
-    writeFileSync(redisFile, JSON.stringify({
-      ...celRoute,
-      extra_config: { ...celRoute.extra_config, redis: { connection_pools: [{ name: "bench", address: `127.0.0.1:${redisPort}` }] } },
-      endpoints: [{ ...celRoute.endpoints[0], extra_config: { "qos/ratelimit/router/redis": { connection_name: "bench", ...limits } } }]
-    }))
-    redisLimited = await node(1, "src/cli/main.ts", ["run", "-c", redisFile, "-p", "0", "--workers", "1"])
+    redisLimited = await variant("ratelimit-redis", {
+      service: { redis: { connection_pools: [{ name: "bench", address: `127.0.0.1:${redisPort}` }] } },
+      endpoint: { "qos/ratelimit/router/redis": { connection_name: "bench", ...limits } }
+    })
   } else {
     console.error("redis-server not installed: the ratelimit scenario runs without its Redis target")
   }

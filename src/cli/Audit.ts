@@ -11,9 +11,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import * as Config from "../config/Config.ts"
-import type { ConfigError } from "../config/ConfigError.ts"
 import * as JsonPath from "../config/JsonPath.ts"
+import * as Report from "./Report.ts"
 import type { GatewayConfig } from "../config/Model.ts"
 
 /** How bad a finding is. */
@@ -175,14 +174,13 @@ const severities = ["low", "medium", "high", "critical"] as const
 export const command = Command.make(
   "audit",
   {
-    config: Flag.File("config", { mustExist: true }).pipe(Flag.withAlias("c"), Flag.withDescription("gateway config file (KrakenD v3 JSON format)")),
+    config: Report.configFlag,
     ignore: Flag.String("ignore").pipe(Flag.withDefault(""), Flag.withDescription("rule ids to skip, comma-separated")),
     failOn: Flag.Literals("fail-on", severities).pipe(Flag.withDefault("high" as Severity), Flag.withDescription("exit 1 when a finding is at or above this severity")),
     json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("print the findings as JSON"))
   },
   Effect.fnUntraced(function*({ config: file, ignore, failOn, json }) {
-    const { config } = yield* Effect.catchTag(Config.load(file), "ConfigError", (e: ConfigError) =>
-      Effect.andThen(Console.error(`${e.issues.length} config error(s):\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`), Effect.fail(e)))
+    const { config } = yield* Report.load(file)
     const ignored = ignore.split(",").map((s) => s.trim()).filter((s) => s !== "")
     const unknown = ignored.filter((id) => !rules.some((r) => r.id === id))
     if (unknown.length > 0) yield* Console.error(`unknown rule id(s) in --ignore: ${unknown.join(", ")} (known: ${rules.map((r) => r.id).join(", ")})`)

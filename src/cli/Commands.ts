@@ -20,23 +20,14 @@ import * as ClusterScrape from "../telemetry/ClusterScrape.ts"
 import * as Logging from "../server/Logging.ts"
 import * as Audit from "./Audit.ts"
 import NodeCluster from "node:cluster"
-import { unwatchFile, watchFile } from "node:fs"
 import * as Reload from "../server/Reload.ts"
 import * as Files from "./Files.ts"
 import * as OpenApi from "./OpenApi.ts"
 import * as PluginInit from "./PluginInit.ts"
 import * as Plugins from "./Plugins.ts"
+import * as Report from "./Report.ts"
 
-const configFlag = Flag.File("config", { mustExist: true }).pipe(
-  Flag.withAlias("c"),
-  Flag.withDescription("gateway config file (KrakenD v3 JSON format)")
-)
-
-const reportConfigError = (error: ConfigError) =>
-  Effect.andThen(
-    Console.error(`${error.issues.length} config error(s):\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`),
-    Effect.fail(error)
-  )
+const { configFlag, reportConfigError } = Report
 
 /**
  * What the start reads besides the config file, checked without starting anything: every
@@ -72,7 +63,7 @@ const run = Command.make(
     )
   },
   Effect.fnUntraced(function*({ config: file, debug, port, workers, watch }) {
-    const { config, warnings, notices } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
+    const { config, warnings, notices } = yield* Report.load(file)
     const logging = Logging.layer(config.extra_config["telemetry/logging"], debug)
     const count = Option.getOrElse(workers, Cluster.defaultWorkers)
     if (count > 1 && !Cluster.isWorker()) {
@@ -122,29 +113,18 @@ const run = Command.make(
 ).pipe(Command.withDescription("run the gateway"))
 
 /** The primary of a cluster: SIGHUP and (with `--watch`) file changes are sent to every worker. */
-const forwardReloads = (watched: string | undefined) =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const forward = () => {
-        for (const worker of Object.values(NodeCluster.workers ?? {})) worker?.process.kill("SIGHUP")
-      }
-      process.on("SIGHUP", forward)
-      // polled, as the workers' own watch: a replaced file is seen too
-      if (watched !== undefined) watchFile(watched, { interval: 300 }, forward)
-      return forward
-    }),
-    (forward) =>
-      Effect.sync(() => {
-        process.off("SIGHUP", forward)
-        if (watched !== undefined) unwatchFile(watched, forward)
-      })
-  )
+const forwardReloads = (watched: string | undefined) => {
+  const forward = () => {
+    for (const worker of Object.values(NodeCluster.workers ?? {})) worker?.process.kill("SIGHUP")
+  }
+  return Effect.andThen(Reload.onSighup(forward), watched === undefined ? Effect.void : Reload.watchConfig(watched, forward))
+}
 
 const check = Command.make(
   "check",
   { config: configFlag },
   Effect.fnUntraced(function*({ config: file }) {
-    const { config, warnings, notices } = yield* Effect.catchTag(Config.load(file), "ConfigError", reportConfigError)
+    const { config, warnings, notices } = yield* Report.load(file)
     // Plugin settings and the files the start reads are part of the config too.
     yield* preflight(config)
     yield* Console.log(`Syntax OK! ${config.endpoints.length} endpoint(s)`)

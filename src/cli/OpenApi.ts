@@ -11,15 +11,12 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import * as Config from "../config/Config.ts"
-import type { ConfigError } from "../config/ConfigError.ts"
 import type { EndpointConfig, GatewayConfig } from "../config/Model.ts"
+import * as Rules from "../config/Rules.ts"
+import * as Report from "./Report.ts"
 import * as Version from "../Version.ts"
 
 type Json = Record<string, unknown>
-
-const paramNames = (path: string): Array<string> =>
-  path.split("/").filter((s) => s.length > 2 && s.startsWith("{") && s.endsWith("}")).map((s) => s.slice(1, -1))
 
 const contentTypes: Readonly<Record<string, string>> = {
   json: "application/json",
@@ -32,7 +29,7 @@ const contentTypes: Readonly<Record<string, string>> = {
 }
 
 const parameters = (endpoint: EndpointConfig): Array<Json> => [
-  ...paramNames(endpoint.endpoint).map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+  ...Rules.params(endpoint.endpoint).map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
   ...endpoint.input_query_strings.filter((q) => q !== "*").map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
   ...endpoint.input_headers
     .filter((h) => h !== "*" && !["authorization", "content-type", "accept", "cookie"].includes(h.toLowerCase()))
@@ -108,12 +105,11 @@ export const document = (config: GatewayConfig, options: { readonly title?: stri
 export const command = Command.make(
   "openapi",
   {
-    config: Flag.File("config", { mustExist: true }).pipe(Flag.withAlias("c"), Flag.withDescription("gateway config file (KrakenD v3 JSON format)")),
+    config: Report.configFlag,
     title: Flag.String("title").pipe(Flag.optional, Flag.withDescription("info.title of the document (default: the config's name)"))
   },
   Effect.fnUntraced(function*({ config: file, title }) {
-    const { config } = yield* Effect.catchTag(Config.load(file), "ConfigError", (e: ConfigError) =>
-      Effect.andThen(Console.error(`${e.issues.length} config error(s):\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`), Effect.fail(e)))
+    const { config } = yield* Report.load(file)
     yield* Console.log(JSON.stringify(document(config, { title: title._tag === "Some" ? title.value : undefined }), null, 2))
   })
 ).pipe(Command.withDescription("print an OpenAPI 3.1 document of the endpoints"))

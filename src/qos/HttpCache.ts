@@ -92,7 +92,7 @@ const policyResponse = (raw: RawResponse): CachePolicy.Response => ({
   headers: joined(raw.headers)
 })
 
-const isPublic = (raw: RawResponse): boolean => /(^|,)\s*public\s*(,|$)/i.test(joined(raw.headers)["cache-control"] ?? "")
+const isPublic = (response: CachePolicy.Response): boolean => /(^|,)\s*public\s*(,|$)/i.test(String(response.headers["cache-control"] ?? ""))
 
 /** The serialised size KrakenD counts: status line, headers, body. */
 const sizeOf = (raw: RawResponse, body: Uint8Array): number => {
@@ -128,11 +128,12 @@ export const wrap = (backend: BackendConfig, executor: Executor, endpoint?: Endp
     (endpoint.extra_config["auth/validator"] !== undefined || endpoint.extra_config["auth/api-keys"] !== undefined)
   const store = (key: string, req: ProxyRequest, preq: CachePolicy.Request, raw: RawResponse): void => {
     if (raw.body === undefined || raw.headers["set-cookie"] !== undefined) return
-    if ((authenticated || req.headers["Authorization"] !== undefined) && !isPublic(raw)) {
+    const response = policyResponse(raw)
+    if ((authenticated || req.headers["Authorization"] !== undefined) && !isPublic(response)) {
       cache.delete(key)
       return
     }
-    const policy = new CachePolicy(preq, policyResponse(raw), options)
+    const policy = new CachePolicy(preq, response, options)
     if (!policy.storable() || policy.timeToLive() <= 0 && raw.headers["etag"] === undefined && raw.headers["last-modified"] === undefined) {
       cache.delete(key)
       return

@@ -141,7 +141,8 @@ export const keyOf = (options: Pick<RateLimitOptions, "strategy" | "key">, endpo
   }
 }
 
-const reject = (status: number, waitMs: number, headers: Readonly<Record<string, string>>) =>
+/** A refusal: the status, `Retry-After` from the wait, an empty body. */
+export const reject = (status: number, waitMs: number, headers: Readonly<Record<string, string>>) =>
   HttpServerResponse.empty({
     status,
     headers: { ...headers, "retry-after": retryAfter(waitMs), "content-length": "0" }

@@ -28,6 +28,7 @@ import * as ClientTls from "../proxy/ClientTls.ts"
 import type { ClientIp } from "../router/ClientIp.ts"
 import type { Handler } from "../router/Endpoint.ts"
 import type { HttpApp } from "../router/Router.ts"
+import * as LoadShed from "../server/LoadShed.ts"
 import * as RateLimit from "./RateLimit.ts"
 
 /** The check: KEYS = [limit bucket, client bucket]; ARGV = [limit per ms, capacity, client per ms, capacity]. */
@@ -212,11 +213,7 @@ const checker = (limit: RedisLimit, connection: Connection, id: string) => {
     })
 }
 
-const refusal = (verdict: Verdict, headers: Readonly<Record<string, string>>) =>
-  HttpServerResponse.empty({
-    status: verdict.refused,
-    headers: { ...headers, "retry-after": RateLimit.retryAfter(verdict.waitMs), "content-length": "0" }
-  })
+const refusal = (verdict: Verdict, headers: Readonly<Record<string, string>>) => RateLimit.reject(verdict.refused, verdict.waitMs, headers)
 
 /** What the endpoint wrapper is built from. */
 export interface EndpointOptions {
@@ -253,15 +250,16 @@ export const service = (config: GatewayConfig, connections: Connections, clientI
   const connection = connections.get(limit.connection)
   if (connection === undefined) return () => Effect.succeed(unavailable)
   const check = checker(limit, connection, "service")
-  const header = limit.key.toLowerCase()
-  const key = limit.strategy === "header" ? (r: HttpServerRequest.HttpServerRequest) => r.headers[header] ?? "" : clientIp
+  // the in-memory limiter's keys (ip or header; a service has no params)
+  const keyOf = RateLimit.keyOf(limit, "", clientIp)
+  const key = (request: HttpServerRequest.HttpServerRequest) => keyOf(request, [], undefined)
   const needsKey = limit.client_max_rate > 0
   const missing: Verdict = { refused: 429, waitMs: Duration.toMillis(limit.every) }
   // the health check is never limited (load balancers must see the gateway up while Redis is down)
-  const health = config.extra_config.router.disable_health ? undefined : config.extra_config.router.health_path
+  const isHealth = LoadShed.exemptMatcher(LoadShed.healthPaths(config))
   return (app) =>
     Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
-      if (health !== undefined && (request.url === health || request.url.startsWith(`${health}?`))) return app
+      if (isHealth(request.url)) return app
       const k = needsKey ? key(request) : ""
       if (needsKey && k === "") return Effect.succeed(refusal(missing, {}))
       return Effect.flatMap(check(k), (v) => (v.refused === 0 ? app : Effect.succeed(refusal(v, {}))))

@@ -24,6 +24,20 @@ export interface Options {
   readonly exempt?: ReadonlyArray<string> | undefined
 }
 
+/** The paths no limit applies to: the health path, unless disabled. */
+export const healthPaths = (config: GatewayConfig): ReadonlyArray<string> =>
+  config.extra_config.router.disable_health ? [] : [config.extra_config.router.health_path]
+
+/** Whether a request URL (path and query) is one of `paths`. */
+export const exemptMatcher = (paths: ReadonlyArray<string>): (url: string) => boolean => {
+  const exempt = new Set(paths)
+  return (url) => {
+    if (exempt.size === 0) return false
+    const q = url.indexOf("?")
+    return exempt.has(q === -1 ? url : url.slice(0, q))
+  }
+}
+
 /** The shedder's options from `sluice/server`, or `undefined` when no limit is configured. */
 export const optionsFromConfig = (config: GatewayConfig): Options | undefined => {
   const server = config.extra_config["sluice/server"]
@@ -31,7 +45,7 @@ export const optionsFromConfig = (config: GatewayConfig): Options | undefined =>
   return {
     maxConcurrent: server.max_concurrent_requests,
     retryAfterSeconds: Math.max(1, Math.ceil(Duration.toSeconds(server.retry_after))),
-    exempt: config.extra_config.router.disable_health ? [] : [config.extra_config.router.health_path]
+    exempt: healthPaths(config)
   }
 }
 
@@ -46,12 +60,7 @@ export const make = (options: Options) => (app: HttpApp): HttpApp => {
   const release = Effect.sync(() => {
     active--
   })
-  const exempt = new Set(options.exempt ?? [])
-  const isExempt = (url: string): boolean => {
-    if (exempt.size === 0) return false
-    const q = url.indexOf("?")
-    return exempt.has(q === -1 ? url : url.slice(0, q))
-  }
+  const isExempt = exemptMatcher(options.exempt ?? [])
   return Effect.withFiber((fiber) => {
     if (active >= maxConcurrent) {
       const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)

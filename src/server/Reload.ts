@@ -67,6 +67,31 @@ const statOrUndefined = (file: string): Stats | undefined => {
   }
 }
 
+/**
+ * Calls `onChange` when `file` changes, for as long as the scope lives. Polled (a stat every
+ * 300 ms): editors and `sed -i` replace the file, which an inode watch misses. Compared with the
+ * file as it is now, not at the first poll, so a write right after the start is seen.
+ */
+export const watchConfig = (file: string, onChange: () => void): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      let seen = statOrUndefined(file)
+      const changed = (now: Stats) => {
+        if (seen === undefined || now.mtimeMs !== seen.mtimeMs || now.size !== seen.size || now.ino !== seen.ino) {
+          seen = now
+          onChange()
+        }
+      }
+      watchFile(file, { interval: 300 }, changed)
+      return changed
+    }),
+    (changed) => Effect.sync(() => unwatchFile(file, changed))
+  )
+
+/** Calls `f` on every SIGHUP (instead of Node's default, exiting), for as long as the scope lives. */
+export const onSighup = (f: () => void): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(() => process.on("SIGHUP", f)), () => Effect.sync(() => process.off("SIGHUP", f)))
+
 /** The gateway served in generations, reloaded on SIGHUP and (with `watch`) on file changes. */
 export const layer = (initial: GatewayConfig, options: Options): Layer.Layer<never, ConfigError, HttpServer.HttpServer> =>
   Layer.effectDiscard(Effect.gen(function*() {
@@ -82,16 +107,16 @@ export const layer = (initial: GatewayConfig, options: Options): Layer.Layer<nev
           Effect.map((app) => ({ id: ++ids, config, app, scope, inflight: 0, retired: false }))
         ))
     let current = yield* build(initial)
-    const retire = (g: Generation) => {
-      g.retired = true
-      if (g.inflight === 0) Queue.offerUnsafe(closing, g.scope)
+    // a retired generation closes once its last request ended
+    const closeIfDrained = (g: Generation) => {
+      if (g.retired && g.inflight === 0) Queue.offerUnsafe(closing, g.scope)
     }
     const handler: HttpApp = Effect.suspend(() => {
       const g = current
       g.inflight++
       return Effect.ensuring(g.app, Effect.sync(() => {
         g.inflight--
-        if (g.retired && g.inflight === 0) Queue.offerUnsafe(closing, g.scope)
+        closeIfDrained(g)
       }))
     })
     // finalizers run last-in first-out: the generation closes after the server's own finalizer
@@ -116,7 +141,8 @@ export const layer = (initial: GatewayConfig, options: Options): Layer.Layer<nev
         const next = yield* build(config)
         const previous = current
         current = next
-        retire(previous)
+        previous.retired = true
+        closeIfDrained(previous)
         yield* Effect.logInfo(`reload (${reason})${who}: generation ${next.id} serves ${config.endpoints.length} endpoint(s); generation ${previous.id} drains`)
         if (listenerKeys(config) !== listenerKeys(previous.config)) {
           yield* Effect.logWarning("reload: port, listen_ip, tls, server timeouts and logging settings changed: they apply after a restart")
@@ -126,23 +152,9 @@ export const layer = (initial: GatewayConfig, options: Options): Layer.Layer<nev
       )
 
     const triggers = yield* Queue.unbounded<string>()
-    const onHup = () => Queue.offerUnsafe(triggers, "SIGHUP")
-    process.on("SIGHUP", onHup)
-    yield* Effect.addFinalizer(() => Effect.sync(() => process.off("SIGHUP", onHup)))
-    if (options.watch !== undefined) {
-      const file = options.watch
-      // polled (stat every 300 ms): editors and `sed -i` replace the file, which an inode watch
-      // misses; compared with the file as it was when served (taken now, not at the first poll)
-      let seen: Stats | undefined = statOrUndefined(file)
-      const changed = (now: Stats) => {
-        if (seen === undefined || now.mtimeMs !== seen.mtimeMs || now.size !== seen.size || now.ino !== seen.ino) {
-          seen = now
-          Queue.offerUnsafe(triggers, `${file} changed`)
-        }
-      }
-      watchFile(file, { interval: 300 }, changed)
-      yield* Effect.addFinalizer(() => Effect.sync(() => unwatchFile(file, changed)))
-    }
+    yield* onSighup(() => Queue.offerUnsafe(triggers, "SIGHUP"))
+    const watched = options.watch
+    if (watched !== undefined) yield* watchConfig(watched, () => Queue.offerUnsafe(triggers, `${watched} changed`))
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const reason = yield* Queue.take(triggers)
       // a burst of writes (an editor saving) reloads once, after it settled

@@ -16,6 +16,7 @@ import type { LuaConfig } from "../../config/Model.ts"
 import { encodeQuery } from "../../proxy/HostSelection.ts"
 import type { Middleware, Proxy, ProxyRequest, ProxyResponse } from "../../proxy/Proxy.ts"
 import { ModifierError } from "../../proxy/ProxyError.ts"
+import * as Incoming from "../../router/Incoming.ts"
 import * as Runner from "./Runner.ts"
 import * as Script from "./Script.ts"
 import * as Vm from "./Vm.ts"
@@ -38,9 +39,8 @@ const toError = (e: Runner.RunError): ModifierError =>
     ...(e.contentType === undefined ? {} : { contentType: e.contentType })
   })
 
-/** Go's `url.ParseQuery` then `Encode`: the pairs, sorted by name. */
-const parseQuery = (text: string): ProxyRequest["query"] =>
-  [...new URLSearchParams(text)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+/** Go's `url.ParseQuery` then `Encode`: the pairs, sorted by name (the router's own query reading). */
+const parseQuery = Incoming.queryFilter(["*"])
 
 const pushRequest = (vm: Vm.Vm, req: ProxyRequest, uses: Script.Uses): void => {
   vm.table()
@@ -148,8 +148,7 @@ export const make = (
   level: "proxy" | "backend",
   limits: Runner.Bounds
 ): Effect.Effect<Middleware, import("../../config/ConfigError.ts").ConfigError, Scope.Scope> =>
-  Effect.flatMap(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]) =>
-    Effect.map(Runner.scopedPool(script, shared, limits), (pool): Middleware => {
+  Effect.map(Runner.forConfig(config, limits), (pool): Middleware => {
       const { cpuMs, memory } = limits
       // the VM is held from pre to post; released at once after pre when there is no post
       const stage = (next: Proxy, req: ProxyRequest, lease: Runner.Lease, release: Effect.Effect<void>) => {
@@ -201,4 +200,4 @@ export const make = (
           () => release
         ).pipe(Effect.mapError((e) => ("_tag" in e ? e : toError(e))))
       }
-    }))
+    })

@@ -18,14 +18,13 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
 import type { ConfigError } from "../../config/ConfigError.ts"
 import type { LuaConfig } from "../../config/Model.ts"
+import * as Rules from "../../config/Rules.ts"
 import { encodeQuery } from "../../proxy/HostSelection.ts"
 import * as HeaderName from "../../proxy/HeaderName.ts"
 import type { Handler } from "../../router/Endpoint.ts"
 import type { HttpApp } from "../../router/Router.ts"
 import * as Incoming from "../../router/Incoming.ts"
 import * as Runner from "./Runner.ts"
-import * as Script from "./Script.ts"
-import * as Vm from "./Vm.ts"
 
 /** The request as a script left it. */
 interface Changed {
@@ -74,8 +73,7 @@ type Run = (
 
 /** `waitMs`: how long a request may wait for a VM of the stage (and its http_response calls take). */
 const runner = (config: LuaConfig, limits: Runner.Bounds, waitMs: number): Effect.Effect<Run, ConfigError, Scope.Scope> =>
-  Effect.flatMap(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]) =>
-    Effect.map(Runner.scopedPool(script, shared, limits), (pool): Run => {
+  Effect.map(Runner.forConfig(config, limits), (pool): Run => {
     return (request, path, rawQuery, params) => {
       const deadline = Date.now() + waitMs
       return Effect.acquireUseRelease(pool.acquire(deadline), (lease) => use(lease, deadline), (lease) =>
@@ -154,14 +152,7 @@ const runner = (config: LuaConfig, limits: Runner.Bounds, waitMs: number): Effec
         })
       }
     }
-  }))
-
-/** Raw param names of an endpoint path, as written (`{id_user}` → `id_user`). */
-const rawParamNames = (endpoint: string): Array<string> =>
-  endpoint
-    .split("/")
-    .filter((s) => s.length > 2 && s.startsWith("{") && s.endsWith("}"))
-    .map((s) => s.slice(1, -1))
+  })
 
 /** The endpoint-level stage around an endpoint's handler. */
 export const endpoint = (
@@ -171,7 +162,7 @@ export const endpoint = (
   timeoutMs: number
 ): Effect.Effect<(handler: Handler) => Handler, ConfigError, Scope.Scope> =>
   Effect.map(runner(config, limits, timeoutMs), (run) => {
-    const names = rawParamNames(endpointPath)
+    const names = Rules.params(endpointPath) // as written: KrakenD's ctx reads them so
     const tag = `[ENDPOINT: ${endpointPath}][Lua]`
     return (handler) => (request, params, path, rawQuery, grant) => {
       const named: Record<string, string> = {}

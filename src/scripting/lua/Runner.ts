@@ -15,7 +15,9 @@ import type * as Scope from "effect/Scope"
 import { Agent, interceptors, request as undiciRequest } from "undici"
 import type { GatewayConfig } from "../../config/Model.ts"
 import * as Version from "../../Version.ts"
-import { describe, type Script, type Version as ScriptVersion } from "./Script.ts"
+import type { ConfigError } from "../../config/ConfigError.ts"
+import type { LuaConfig } from "../../config/Model.ts"
+import * as Script from "./Script.ts"
 import * as Vm from "./Vm.ts"
 
 /** The bounds of a stage's runs and VMs (`sluice/lua`). */
@@ -44,7 +46,7 @@ const maxHttpBody = 10 * 1024 * 1024
 /** A VM of a stage's pool, with the version it was built from. */
 export interface Lease {
   readonly vm: Vm.Vm
-  readonly version: ScriptVersion
+  readonly version: Script.Version
   /** Bytes the VM held when made: one that keeps much more after a run is replaced. */
   readonly baseline: number
   env: number
@@ -52,7 +54,7 @@ export interface Lease {
 
 /** The pool of one stage. */
 export interface Pool {
-  readonly script: Script
+  readonly script: Script.Script
   readonly bounds: Bounds
   /** A VM with a fresh environment; at `maxVms` in use, waits for one until `deadline` (epoch ms). */
   acquire(deadline: number): Effect.Effect<Lease, RunError>
@@ -62,7 +64,7 @@ export interface Pool {
 }
 
 /** A pool for a script (the WebAssembly module is loaded by `Script.make`). */
-export const pool = (script: Script, shared: Vm.Module, limits: Bounds): Pool => {
+export const pool = (script: Script.Script, shared: Vm.Module, limits: Bounds): Pool => {
   const idle: Array<Lease> = []
   const waiters: Array<(lease: Lease | undefined) => void> = []
   let live = 0
@@ -139,9 +141,13 @@ export const pool = (script: Script, shared: Vm.Module, limits: Bounds): Pool =>
   }
 }
 
-/** A pool closed with the scope (a reload's old generation, the gateway's shutdown). */
-export const scopedPool = (script: Script, shared: Vm.Module, limits: Bounds): Effect.Effect<Pool, never, Scope.Scope> =>
-  Effect.acquireRelease(Effect.sync(() => pool(script, shared, limits)), (p) => Effect.sync(() => p.close()))
+/**
+ * The pool of a Lua namespace: its scripts read, checked and compiled (`Script.make`), closed
+ * with the scope (a reload's old generation, the gateway's shutdown).
+ */
+export const forConfig = (config: LuaConfig, limits: Bounds): Effect.Effect<Pool, ConfigError, Scope.Scope> =>
+  Effect.flatMap(Effect.zip(Script.make(config, config.path), Effect.promise(() => Vm.ready())), ([script, shared]) =>
+    Effect.acquireRelease(Effect.sync(() => pool(script, shared, limits)), (p) => Effect.sync(() => p.close())))
 
 /** A failed run: Lua's message mapped to the file and line (`msg (file:Ln)`), or custom_error's. */
 export interface RunError {
@@ -208,7 +214,7 @@ export const drive = (lease: Lease, status: number, deadline: number): Effect.Ef
     if (s === LUA_OK) return Effect.void
     if (s !== LUA_YIELD) {
       const failure = vm.failure(s)
-      return Effect.fail(failure.status === undefined ? { message: describe(lease.version, failure.message) } : failure)
+      return Effect.fail(failure.status === undefined ? { message: Script.describe(lease.version, failure.message) } : failure)
     }
     const call = vm.yielded()
     if (call === undefined) return Effect.flatMap(nextTurn, () => loop(vm.resume(0)))
