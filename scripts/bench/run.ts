@@ -70,6 +70,18 @@ const spawnUntil = (cpu: number | undefined, cmd: string, args: ReadonlyArray<st
     proc.on("exit", (code) => reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${out}`)))
   })
 
+/**
+ * The CLI of a Sluice checkout as an installed package runs it (`bin/sluice.mjs`): its compiled
+ * build, made here first (`tsc -p tsconfig.build.json`). `SLUICE_SOURCE=1` runs the TypeScript
+ * sources instead: Node then strips their types with a WebAssembly transpiler whose memory stays
+ * in the process (~12 MB of RSS more, the same CPU per request).
+ */
+const sluiceCli = (checkout: string): string => {
+  if (process.env.SLUICE_SOURCE !== undefined) return join(checkout, "src/cli/main.ts")
+  execFileSync(process.execPath, [join(checkout, "node_modules/typescript/bin/tsc"), "-p", join(checkout, "tsconfig.build.json")], { stdio: "inherit" })
+  return join(checkout, "dist/src/cli/main.js")
+}
+
 const node = (cpu: number | undefined, file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   spawnUntil(cpu, process.execPath, [file, ...args], /(?:port=|listening on https?:\/\/[^:\s]+:)(\d+)/, env)
 
@@ -261,10 +273,10 @@ const sluiceConfig = (backend: string) => ({
  * - `plain`: no plugins;
  * - `plugins`: one handler plugin (request-id) and one modifier (rewrite) on the route;
  * - `unused`: a second endpoint carries a modifier, a rate limit, a bot detector, CEL, a JSON Schema,
- *   a circuit breaker and a proxy rate limit, so the
- *   measured route shares a gateway with features it does not use.
+ *   Lua, a JWT validator (`jwks`), a circuit breaker and a proxy rate limit, so the measured route
+ *   shares a gateway with features it does not use.
  */
-const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unused") => {
+const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unused", jwks = "") => {
   const route = { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] }
   const rewrite = { "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { response: { data: { set: { via: "sluice" } } } } } }
   return {
@@ -284,7 +296,8 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
           "security/bot-detector": { deny: ["curl.*"] },
           "validation/cel": [{ check_expr: "req_method == 'GET'" }],
           "validation/json-schema": { type: "object" },
-          "modifier/lua-proxy": { pre: "local r = request.load()", post: "local d = response.load():data()" }
+          "modifier/lua-proxy": { pre: "local r = request.load()", post: "local d = response.load():data()" },
+          "auth/validator": { alg: "RS256", jwk_local_path: jwks, roles: ["user"] }
         },
         backend: [{
           url_pattern: "/a/{id}",
@@ -402,23 +415,24 @@ const main = async () => {
   writeFileSync(config, JSON.stringify(sluiceConfig(backend)))
   const raw = await node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
   const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
-  const sluice = await node(1, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
+  const cli = sluiceCli(root)
+  const sluice = await node(1, cli, ["run", "-c", config, "-p", "0", "--workers", "1"])
   // A/B: SLUICE_B=<another checkout> adds "sluice B", that checkout serving the same config
   const other = process.env.SLUICE_B
-  const sluiceB = other === undefined ? undefined : await node(1, join(other, "src/cli/main.ts"), ["run", "-c", config, "-p", "0", "--workers", "1"])
+  const sluiceB = other === undefined ? undefined : await node(1, sluiceCli(other), ["run", "-c", config, "-p", "0", "--workers", "1"])
   const route = async (variant: "plain" | "plugins" | "unused") => {
     const file = join(dir, `sluice-${variant}.json`)
-    writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant)))
-    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+    writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant, jwt.jwks)))
+    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
   }
+  const jwt = await jwtFixtures(dir, 12_000)
   const unplugged = await route("plain")
   const plugged = await route("plugins")
   const unused = await route("unused")
-  const jwt = await jwtFixtures(dir, 12_000)
   const jwtFile = join(dir, "sluice-jwt.json")
   writeFileSync(jwtFile, JSON.stringify(sluiceJwtConfig(backend, jwt.jwks)))
-  const jwtOne = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
-  const jwtMany = await node(1, "src/cli/main.ts", ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
+  const jwtOne = await node(1, cli, ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
+  const jwtMany = await node(1, cli, ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
   // the telemetry scenario: traces (every request sampled) to an OTLP sink, metrics to Prometheus
   const sink = await node(0, "scripts/bench/otlp-sink.ts", [])
   const plain = sluiceRouteConfig(backend, "plain")
@@ -437,7 +451,7 @@ const main = async () => {
         }
       }
     }))
-    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
   }
   const otel = await otelGateway("otel", 1, true)
   const otelTenth = await otelGateway("otel-10", 0.1, true)
@@ -445,14 +459,14 @@ const main = async () => {
   const pair = certificate(dir)
   const tlsFile = join(dir, "sluice-tls.json")
   writeFileSync(tlsFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), tls: { keys: [{ public_key: pair.cert, private_key: pair.key }] } }))
-  const tls = await node(1, "src/cli/main.ts", ["run", "-c", tlsFile, "-p", "0", "--workers", "1"])
+  const tls = await node(1, cli, ["run", "-c", tlsFile, "-p", "0", "--workers", "1"])
   // the json-schema scenario: the same POST route without and with the schema
   const postScript = join(dir, "order.lua")
   writeFileSync(postScript, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(orderBody)}\n`)
   const validationGateway = async (validate: boolean) => {
     const file = join(dir, `sluice-validation-${validate}.json`)
     writeFileSync(file, JSON.stringify(sluiceValidationConfig(backend, validate)))
-    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
   }
   // the plain route with one feature added: on the endpoint, on its backend or on the service
   const plainRoute = sluiceRouteConfig(backend, "plain")
@@ -474,7 +488,7 @@ const main = async () => {
         ...(add.endpoints ?? [])
       ]
     }))
-    return node(1, "src/cli/main.ts", ["run", "-c", file, "-p", "0", "--workers", "1"])
+    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
   }
   // the cel scenario: one CEL rule on the params
   const celGateway = await variant("cel", { endpoint: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } })
@@ -521,7 +535,7 @@ const main = async () => {
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
   const accessFile = join(dir, "sluice-access.json")
   writeFileSync(accessFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), extra_config: {} }))
-  const access = await node(1, "src/cli/main.ts", ["run", "-c", accessFile, "-p", "0", "--workers", "1"])
+  const access = await node(1, cli, ["run", "-c", accessFile, "-p", "0", "--workers", "1"])
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
@@ -584,7 +598,7 @@ const main = async () => {
     { key: "merge", name: "3-backend merge (allow/mapping/group)", connections: 50 },
     { key: "noop", name: "no-op 1 MiB passthrough", connections: 10 },
     { key: "seq", name: "sequential 2-step", connections: 50 },
-    { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit and bot detector", connections: 50 },
+    { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit, bot detector, CEL, JSON Schema, Lua, a JWT validator, a breaker and a proxy limit", connections: 50 },
     { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 },
     { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 },
     { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 },
@@ -624,8 +638,8 @@ const main = async () => {
   // Multi-core: sluice with 2 workers vs 1, nothing pinned (wrk and the backend share the cores).
   let multicore: Record<string, unknown> | undefined
   if (process.env.SKIP_WORKERS === undefined && (only === undefined || only.includes("workers"))) {
-    const one = await node(undefined, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "1"])
-    const two = await node(undefined, "src/cli/main.ts", ["run", "-c", config, "-p", "0", "--workers", "2"])
+    const one = await node(undefined, cli, ["run", "-c", config, "-p", "0", "--workers", "1"])
+    const two = await node(undefined, cli, ["run", "-c", config, "-p", "0", "--workers", "2"])
     await new Promise((r) => setTimeout(r, 1_000))
     const w: Record<string, Array<Sample>> = { "1 worker": [], "2 workers": [] }
     for (let r = 0; r < rounds; r++) {
