@@ -416,23 +416,26 @@ const main = async () => {
   const raw = await node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
   const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
   const cli = sluiceCli(root)
-  const sluice = await node(1, cli, ["run", "-c", config, "-p", "0", "--workers", "1"])
+  /** `sluice run` of `file` with `workers` workers, pinned to CPU 1 (`pinned: false`: on any core). */
+  const serve = (file: string, workers = 1, pinned = true) =>
+    node(pinned ? 1 : undefined, cli, ["run", "-c", file, "-p", "0", "--workers", String(workers)])
+  const sluice = await serve(config)
   // A/B: SLUICE_B=<another checkout> adds "sluice B", that checkout serving the same config
   const other = process.env.SLUICE_B
   const sluiceB = other === undefined ? undefined : await node(1, sluiceCli(other), ["run", "-c", config, "-p", "0", "--workers", "1"])
+  const jwt = await jwtFixtures(dir, 12_000)
   const route = async (variant: "plain" | "plugins" | "unused") => {
     const file = join(dir, `sluice-${variant}.json`)
     writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant, jwt.jwks)))
-    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
+    return serve(file)
   }
-  const jwt = await jwtFixtures(dir, 12_000)
   const unplugged = await route("plain")
   const plugged = await route("plugins")
   const unused = await route("unused")
   const jwtFile = join(dir, "sluice-jwt.json")
   writeFileSync(jwtFile, JSON.stringify(sluiceJwtConfig(backend, jwt.jwks)))
-  const jwtOne = await node(1, cli, ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
-  const jwtMany = await node(1, cli, ["run", "-c", jwtFile, "-p", "0", "--workers", "1"])
+  const jwtOne = await serve(jwtFile)
+  const jwtMany = await serve(jwtFile)
   // the telemetry scenario: traces (every request sampled) to an OTLP sink, metrics to Prometheus
   const sink = await node(0, "scripts/bench/otlp-sink.ts", [])
   const plain = sluiceRouteConfig(backend, "plain")
@@ -451,7 +454,7 @@ const main = async () => {
         }
       }
     }))
-    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
+    return serve(file)
   }
   const otel = await otelGateway("otel", 1, true)
   const otelTenth = await otelGateway("otel-10", 0.1, true)
@@ -459,14 +462,14 @@ const main = async () => {
   const pair = certificate(dir)
   const tlsFile = join(dir, "sluice-tls.json")
   writeFileSync(tlsFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), tls: { keys: [{ public_key: pair.cert, private_key: pair.key }] } }))
-  const tls = await node(1, cli, ["run", "-c", tlsFile, "-p", "0", "--workers", "1"])
+  const tls = await serve(tlsFile)
   // the json-schema scenario: the same POST route without and with the schema
   const postScript = join(dir, "order.lua")
   writeFileSync(postScript, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(orderBody)}\n`)
   const validationGateway = async (validate: boolean) => {
     const file = join(dir, `sluice-validation-${validate}.json`)
     writeFileSync(file, JSON.stringify(sluiceValidationConfig(backend, validate)))
-    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
+    return serve(file)
   }
   // the plain route with one feature added: on the endpoint, on its backend or on the service
   const plainRoute = sluiceRouteConfig(backend, "plain")
@@ -488,7 +491,7 @@ const main = async () => {
         ...(add.endpoints ?? [])
       ]
     }))
-    return node(1, cli, ["run", "-c", file, "-p", "0", "--workers", "1"])
+    return serve(file)
   }
   // the cel scenario: one CEL rule on the params
   const celGateway = await variant("cel", { endpoint: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } })
@@ -535,7 +538,7 @@ const main = async () => {
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
   const accessFile = join(dir, "sluice-access.json")
   writeFileSync(accessFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), extra_config: {} }))
-  const access = await node(1, cli, ["run", "-c", accessFile, "-p", "0", "--workers", "1"])
+  const access = await serve(accessFile)
   const targets: Array<Target> = [
     { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
     { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
@@ -638,8 +641,8 @@ const main = async () => {
   // Multi-core: sluice with 2 workers vs 1, nothing pinned (wrk and the backend share the cores).
   let multicore: Record<string, unknown> | undefined
   if (process.env.SKIP_WORKERS === undefined && (only === undefined || only.includes("workers"))) {
-    const one = await node(undefined, cli, ["run", "-c", config, "-p", "0", "--workers", "1"])
-    const two = await node(undefined, cli, ["run", "-c", config, "-p", "0", "--workers", "2"])
+    const one = await serve(config, 1, false)
+    const two = await serve(config, 2, false)
     await new Promise((r) => setTimeout(r, 1_000))
     const w: Record<string, Array<Sample>> = { "1 worker": [], "2 workers": [] }
     for (let r = 0; r < rounds; r++) {
