@@ -26,15 +26,24 @@ export const names: ReadonlySet<string> = new Set([
  */
 export const withFraming: ReadonlySet<string> = new Set([...names, "host", "content-length", "expect"])
 
-/** The lower-case names listed in `Connection` header values (`close, X-Secret` → `x-secret`). */
-export const nominated = (connection: ReadonlyArray<string> | string | undefined): ReadonlySet<string> | undefined => {
-  if (connection === undefined) return undefined
+/** The last `Connection` value read and its names: backends send the same one answer after answer. */
+let last: { readonly value: string; readonly names: ReadonlySet<string> | undefined } = { value: "", names: undefined }
+
+const parse = (values: ReadonlyArray<string>): ReadonlySet<string> | undefined => {
   const out = new Set<string>()
-  for (const value of typeof connection === "string" ? [connection] : connection) {
+  for (const value of values) {
     for (const token of value.split(",")) {
       const name = token.trim().toLowerCase()
       if (name !== "") out.add(name)
     }
   }
   return out.size === 0 ? undefined : out
+}
+
+/** The lower-case names listed in `Connection` header values (`close, X-Secret` → `x-secret`). */
+export const nominated = (connection: ReadonlyArray<string> | string | undefined): ReadonlySet<string> | undefined => {
+  if (connection === undefined) return undefined
+  if (typeof connection !== "string") return parse(connection)
+  if (connection !== last.value) last = { value: connection, names: parse([connection]) }
+  return last.names
 }

@@ -73,8 +73,6 @@ export const make = (options: Options): Handler => {
         : render(res, res.isComplete ? completeHead : incompleteHead, accept)
     }
   const negotiate = endpoint.output_encoding === "negotiate"
-  const withStatus = (res: ProxyResponse, answer: HttpServerResponse.HttpServerResponse) =>
-    res.status === undefined || res.status === answer.status ? answer : HttpServerResponse.setStatus(answer, res.status)
 
   // KrakenD logs every error of a request, a multi-error one by one.
   const tag = `[ENDPOINT: ${endpoint.endpoint}]`
@@ -100,13 +98,12 @@ export const make = (options: Options): Handler => {
     )
   }
 
-  const answer = (res: ProxyResponse) => withStatus(res, respond(res))
   if (endpoint.extra_config["auth/signer"] !== undefined) return signerHandler(incoming, proxy, logErrors)
   return (request, params, path, rawQuery, grant) =>
     incoming(request, params, path, rawQuery, grant).pipe(
       Effect.flatMap(proxy),
       Effect.flatMap(logPartial),
-      Effect.map(negotiate ? (res) => withStatus(res, respond(res, request.headers["accept"])) : answer),
+      Effect.map(negotiate ? (res) => respond(res, request.headers["accept"]) : respond),
       Effect.catchCause(recover)
     )
 }
