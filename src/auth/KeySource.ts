@@ -18,7 +18,8 @@
  * @since 0.2.0
  */
 import { createHash } from "node:crypto"
-import { type CryptoKey, importJWK } from "jose"
+import type { CryptoKey } from "jose"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 import type { Claims } from "./Claims.ts"
 import type { Jwk, Fetch } from "./JwksFetch.ts"
 import type { Strategy } from "./Token.ts"
@@ -108,7 +109,7 @@ export const importSet = async (
       continue
     }
     try {
-      const key = await importJWK({ ...publicPart(jwk), ext: true }, alg) as Key
+      const key = await OptionalLibrary.jose().importJWK({ ...publicPart(jwk), ext: true }, alg) as Key
       if (!keys.has(id)) keys.set(id, { json, key })
     } catch (e) {
       skipped.push(`key '${id}': ${e instanceof Error ? e.message : String(e)}`)

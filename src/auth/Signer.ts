@@ -14,12 +14,12 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { CompactSign, FlattenedSign, importJWK } from "jose"
 import { ConfigError } from "../config/ConfigError.ts"
 import * as JsonPath from "../config/JsonPath.ts"
 import type { EndpointConfig, SignerOptions } from "../config/Model.ts"
 import * as Json from "../encoding/Json.ts"
 import type { Middleware } from "../proxy/Proxy.ts"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 import * as Proxy from "../proxy/Proxy.ts"
 import { ModifierError } from "../proxy/ProxyError.ts"
 import * as JwkSet from "./JwkSet.ts"
@@ -67,7 +67,7 @@ const signingKey = (options: SignerOptions): Effect.Effect<{ readonly key: KeySo
       return yield* Effect.fail(new ConfigError({ issues: [{ path: JsonPath.key(path, "kid"), message: `no key '${options.kid}' in the JWK set` }] }))
     }
     const key = yield* Effect.tryPromise({
-      try: () => importJWK({ ...jwk, ext: true }, options.alg) as Promise<KeySource.Key>,
+      try: () => OptionalLibrary.jose().importJWK({ ...jwk, ext: true }, options.alg) as Promise<KeySource.Key>,
       catch: (e) =>
         new ConfigError({
           issues: [{ path: JsonPath.key(path, "alg"), message: `key '${options.kid}' cannot sign ${options.alg}: ${e instanceof Error ? e.message : String(e)}` }]
@@ -86,6 +86,7 @@ export const make = (endpoint: EndpointConfig): Effect.Effect<Middleware | undef
     if (options === undefined) return undefined
     const { key, kid } = yield* signingKey(options)
     const header = { alg: options.alg, kid, typ: options.typ }
+    const { CompactSign, FlattenedSign } = OptionalLibrary.jose()
     const sign = options.full
       ? async (payload: Uint8Array) => {
         const jws = await new FlattenedSign(payload).setProtectedHeader(header).sign(key)

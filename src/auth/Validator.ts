@@ -15,7 +15,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
-import { compactVerify } from "jose"
 import { resolve } from "node:path"
 import { ConfigError } from "../config/ConfigError.ts"
 import * as JsonPath from "../config/JsonPath.ts"
@@ -23,6 +22,7 @@ import type { EndpointConfig, ValidatorOptions } from "../config/Model.ts"
 import { canonical } from "../proxy/HeaderName.ts"
 import type { Headers } from "../proxy/Proxy.ts"
 import type { Grant, Handler } from "../router/Endpoint.ts"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 import * as Claims from "./Claims.ts"
 import * as JwkSet from "./JwkSet.ts"
 import * as JwksFetch from "./JwksFetch.ts"
@@ -172,6 +172,7 @@ export const make = (
         return handler(request, values, path, rawQuery, grant(claims))
       }
 
+      const { compactVerify } = OptionalLibrary.jose()
       const verify = (compact: string, id: string, known: KeySource.Key | undefined) =>
         Effect.tryPromise({
           try: async () => {

@@ -17,11 +17,13 @@
  *
  * @since 0.1.0
  */
-import { XMLParser } from "fast-xml-parser"
+import type { XMLParser } from "fast-xml-parser"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 import * as Json from "./Json.ts"
 import type { Parsed } from "./Json.ts"
 
-const parser = new XMLParser({
+let loaded: XMLParser | undefined
+const parser = (): XMLParser => loaded ??= new (OptionalLibrary.xml().XMLParser)({
   ignoreAttributes: false,
   attributeNamePrefix: "-",
   textNodeName: "#text",
@@ -34,7 +36,7 @@ const parser = new XMLParser({
 /** Parses an XML document. */
 export const parse = (text: string): Parsed => {
   try {
-    const value: unknown = parser.parse(text, true)
+    const value: unknown = parser().parse(text, true)
     return { ok: true, value }
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : "invalid XML" }

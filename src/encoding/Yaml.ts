@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import * as YAML from "yaml"
+import type * as YAML from "yaml"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 import * as Json from "./Json.ts"
 
 /** `application/yaml; charset=utf-8` (KrakenD CE's YAML render). */
@@ -23,4 +24,4 @@ const rawNumber: YAML.ScalarTag = {
 const options: YAML.ToStringOptions & YAML.SchemaOptions & YAML.CreateNodeOptions = { customTags: [rawNumber], sortMapEntries: true }
 
 /** The data as a YAML document. */
-export const render = (data: Readonly<Record<string, unknown>>): string => YAML.stringify(data, options)
+export const render = (data: Readonly<Record<string, unknown>>): string => OptionalLibrary.yaml().stringify(data, options)

@@ -20,12 +20,13 @@
  * @since 0.3.0
  */
 import * as Effect from "effect/Effect"
-import CachePolicy from "http-cache-semantics"
+import type CachePolicy from "http-cache-semantics"
 import { LRUCache } from "lru-cache"
 import type { BackendConfig, EndpointConfig } from "../config/Model.ts"
 import type { Executor, RawResponse } from "../proxy/Executor.ts"
 import type { BackendError } from "../proxy/ProxyError.ts"
 import type { ProxyRequest } from "../proxy/Proxy.ts"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 
 /** `qos/http-cache`'s keys. */
 export interface HttpCacheOptions {
@@ -133,7 +134,7 @@ export const wrap = (backend: BackendConfig, executor: Executor, endpoint?: Endp
       cache.delete(key)
       return
     }
-    const policy = new CachePolicy(preq, response, options)
+    const policy = new (OptionalLibrary.cachePolicy())(preq, response, options)
     if (!policy.storable() || policy.timeToLive() <= 0 && raw.headers["etag"] === undefined && raw.headers["last-modified"] === undefined) {
       cache.delete(key)
       return

@@ -19,7 +19,7 @@ import * as Effect from "effect/Effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
-import { Cluster, Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 import type { ConfigError } from "../config/ConfigError.ts"
 import * as JsonPath from "../config/JsonPath.ts"
 import type { GatewayConfig, RedisLimit } from "../config/Model.ts"
@@ -29,6 +29,7 @@ import type { ClientIp } from "../router/ClientIp.ts"
 import type { Handler } from "../router/Endpoint.ts"
 import type { HttpApp } from "../router/Router.ts"
 import * as LoadShed from "../server/LoadShed.ts"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 import * as RateLimit from "./RateLimit.ts"
 
 /** The check: KEYS = [limit bucket, client bucket]; ARGV = [limit per ms, capacity, client per ms, capacity]. */
@@ -106,7 +107,7 @@ const open = (
             ...(tls === undefined ? {} : { tls })
           }
           const client = ("addresses" in options
-            ? new Cluster(options.addresses.map(hostPort), {
+            ? new (OptionalLibrary.ioredis().Cluster)(options.addresses.map(hostPort), {
               redisOptions: common,
               // never queue while disconnected: a check fails at once and on_failure_allow decides
               enableOfflineQueue: false,
@@ -114,7 +115,7 @@ const open = (
               maxRedirections: options.max_redirects,
               clusterRetryStrategy: (times: number) => Math.min(50 * times, 1000)
             })
-            : new Redis({ ...hostPort(options.address), db: options.db, enableOfflineQueue: false, ...common })) as Client
+            : new (OptionalLibrary.ioredis().Redis)({ ...hostPort(options.address), db: options.db, enableOfflineQueue: false, ...common })) as Client
           client.defineCommand("sluiceLimit", { numberOfKeys: 2, lua: script })
           // connection errors surface through the checks (logged once per state change)
           client.on("error", () => undefined)

@@ -19,10 +19,11 @@
  *
  * @since 0.2.0
  */
-import { Environment } from "@marcbachmann/cel-js"
+import type { Environment } from "@marcbachmann/cel-js"
 import * as Effect from "effect/Effect"
 import type { Middleware, ProxyRequest, ProxyResponse } from "../proxy/Proxy.ts"
 import { ModifierError } from "../proxy/ProxyError.ts"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 
 /** One `validation/cel` entry. */
 export interface CelCheck {
@@ -30,7 +31,8 @@ export interface CelCheck {
 }
 
 /** KrakenD's declarations (krakend-cel `defaultDeclarations`): every variable, in every stage. */
-const environment = new Environment({ homogeneousAggregateLiterals: false })
+const declarations = (): Environment =>
+  new (OptionalLibrary.cel().Environment)({ homogeneousAggregateLiterals: false })
   .registerVariable("req_method", "string")
   .registerVariable("req_path", "string")
   .registerVariable("req_params", "map<string, string>")
@@ -42,6 +44,9 @@ const environment = new Environment({ homogeneousAggregateLiterals: false })
   .registerVariable("resp_data", "map<string, dyn>")
   .registerVariable("now", "string")
   .registerVariable("JWT", "map<string, dyn>")
+
+let loaded: Environment | undefined
+const environment = (): Environment => loaded ??= declarations()
 
 type Evaluate = (context: Record<string, unknown>) => unknown
 
@@ -78,11 +83,11 @@ export const issues = (
       return [{ path: at, message: "the expression mentions none of req, resp and JWT: KrakenD never evaluates it" }]
     }
     try {
-      environment.parse(expr)
+      environment().parse(expr)
     } catch (error) {
       return [{ path: at, message: `CEL parse error: ${describe(error as ErrorWithRange)}` }]
     }
-    const checked = environment.check(expr)
+    const checked = environment().check(expr)
     return checked.valid || checked.error === undefined ? [] : [{ path: at, message: `CEL type error: ${describe(checked.error)}` }]
   })
 
@@ -171,7 +176,7 @@ const aborted = (n: number) => Effect.fail(new ModifierError({ message: `request
  * any). `false` → the validator answers 401.
  */
 export const jwtCheck = (checks: ReadonlyArray<CelCheck> | undefined): ((claims: Readonly<Record<string, unknown>>) => boolean) | undefined => {
-  const stage = (checks ?? []).filter((c) => c.check_expr.includes("JWT")).map((c) => environment.parse(c.check_expr) as Evaluate)
+  const stage = (checks ?? []).filter((c) => c.check_expr.includes("JWT")).map((c) => environment().parse(c.check_expr) as Evaluate)
   if (stage.length === 0) return undefined
   return (claims) => firstRefusal(stage, { JWT: claims, now: now() }) === -1
 }
@@ -186,8 +191,8 @@ export const make = (checks: ReadonlyArray<CelCheck> | undefined, noop: boolean)
   const requestExprs = exprs("req")
   const responseExprs = exprs("resp")
   if (requestExprs.length === 0 && responseExprs.length === 0) return undefined // only JWT checks: the validator runs them
-  const pre = requestExprs.map((e) => environment.parse(e) as Evaluate)
-  const post = responseExprs.map((e) => environment.parse(e) as Evaluate)
+  const pre = requestExprs.map((e) => environment().parse(e) as Evaluate)
+  const post = responseExprs.map((e) => environment().parse(e) as Evaluate)
   const preUses = usesOf(requestExprs)
   const postUses = usesOf(responseExprs)
   const withNow = preUses.now || postUses.now

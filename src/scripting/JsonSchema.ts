@@ -14,11 +14,7 @@
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv"
-import { Ajv2019 } from "ajv/dist/2019.js"
-import { Ajv2020 } from "ajv/dist/2020.js"
-import AjvDraft04Module from "ajv-draft-04"
-import addFormatsModule from "ajv-formats"
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv"
 import { createRequire } from "node:module"
 import { pathToFileURL } from "node:url"
 import { ConfigError } from "../config/ConfigError.ts"
@@ -26,14 +22,15 @@ import type { EndpointConfig } from "../config/Model.ts"
 import type { Middleware } from "../proxy/Proxy.ts"
 import { ModifierError } from "../proxy/ProxyError.ts"
 import * as BotDetector from "../security/BotDetector.ts"
+import * as OptionalLibrary from "../OptionalLibrary.ts"
 
 type AjvClass = new(options: Record<string, unknown>) => Ajv
 
-// CommonJS default exports as ESM sees them
-const AjvDraft04 = ((AjvDraft04Module as unknown as { default?: AjvClass }).default ?? AjvDraft04Module) as unknown as AjvClass
-const addFormats = ((addFormatsModule as unknown as { default?: (ajv: Ajv) => Ajv }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv
+// CommonJS modules: the class or function is `module.exports` (its `default` too)
+const AjvDraft04 = (): AjvClass => OptionalLibrary.ajv.draft04() as unknown as AjvClass
+const addFormats = (ajv: Ajv): Ajv => (OptionalLibrary.ajv.formats() as unknown as (ajv: Ajv) => Ajv)(ajv)
 
-const draft06 = createRequire(import.meta.url)("ajv/dist/refs/json-schema-draft-06.json") as Record<string, unknown>
+const draft06 = (): Record<string, unknown> => createRequire(import.meta.url)("ajv/dist/refs/json-schema-draft-06.json") as Record<string, unknown>
 
 /** The draft a schema asks for with `$schema` (2020-12 without one, as santhosh v6). */
 export const draftOf = (schema: unknown): "draft-04" | "draft-06" | "draft-07" | "2019-09" | "2020-12" => {
@@ -70,20 +67,21 @@ const instance = (draft: ReturnType<typeof draftOf>): Ajv => {
     logger: false as const,
     code: { regExp: linearRegExp }
   }
+  const { Ajv } = OptionalLibrary.ajv.draft07()
   switch (draft) {
     case "draft-04":
-      return addFormats(new AjvDraft04(options))
+      return addFormats(new (AjvDraft04())(options))
     case "draft-06": {
       const ajv = addFormats(new Ajv(options))
-      ajv.addMetaSchema(draft06)
+      ajv.addMetaSchema(draft06())
       return ajv
     }
     case "draft-07":
       return addFormats(new Ajv(options))
     case "2019-09":
-      return new Ajv2019(options)
+      return new (OptionalLibrary.ajv.draft2019().Ajv2019)(options)
     case "2020-12":
-      return new Ajv2020(options)
+      return new (OptionalLibrary.ajv.draft2020().Ajv2020)(options)
   }
 }
 

@@ -12,7 +12,8 @@
  * @since 0.3.0
  * @internal
  */
-import { LuaEngine } from "wasmoon"
+import type { LuaEngine } from "wasmoon"
+import * as OptionalLibrary from "../../OptionalLibrary.ts"
 import { source as shimSource } from "./Shim.ts"
 import {
   big,
@@ -176,7 +177,7 @@ export class Vm {
 
   /** A new VM (the module must be loaded: `load()`). */
   static make(s: Shared, settings: Settings): Vm {
-    const engine = new LuaEngine(s.module, {
+    const engine = new (OptionalLibrary.wasmoon().LuaEngine)(s.module, {
       openStandardLibs: true,
       injectObjects: false,
       enableProxy: false,

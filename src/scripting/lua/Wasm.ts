@@ -8,7 +8,8 @@
  * @since 0.3.0
  * @internal
  */
-import { LuaFactory } from "wasmoon"
+import type { LuaFactory } from "wasmoon"
+import * as OptionalLibrary from "../../OptionalLibrary.ts"
 
 export type LuaModule = Awaited<ReturnType<LuaFactory["getLuaModule"]>>
 /** The Emscripten module under wasmoon's wrappers: raw exports that take pointers. */
@@ -116,7 +117,7 @@ export const enter = (clock: Clock | undefined): void => {
 export const current = (): Clock | undefined => running
 
 const init = async (): Promise<Shared> => {
-  const module = await new LuaFactory().getLuaModule()
+  const module = await new (OptionalLibrary.wasmoon().LuaFactory)().getLuaModule()
   const raw = module.module as unknown as Raw
   const hook = raw.addFunction((L: number) => {
     const vm = running
