@@ -1,8 +1,9 @@
 /**
  * Output renders (lura `router/gin/render.go`, `output_encoding`): a `ProxyResponse` plus the
- * router's response head become an `HttpServerResponse`. Non-`no-op` renders always answer
- * 200; `no-op` answers the backend's status and headers and streams its body. `xml` (root
- * `<doc>`), `yaml`, and `negotiate` (by the client's `Accept`, see `Negotiate.ts`).
+ * router's response head become an `HttpServerResponse`. Non-`no-op` renders answer 200 (or the
+ * status a status handler or modifier set); `no-op` answers the backend's status and headers and
+ * streams its body. `xml` (root `<doc>`), `yaml`, and `negotiate` (by the client's `Accept`, see
+ * `Negotiate.ts`).
  *
  * @since 0.1.0
  */

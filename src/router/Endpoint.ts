@@ -63,9 +63,9 @@ export const make = (options: Options): Handler => {
   const incompleteHead: Render.Head = { headers: incomplete, cookies: Cookies.empty }
   const completeHead: Render.Head = { headers: complete, cookies: Cookies.empty }
 
-  const respond = endpoint.output_encoding === "no-op"
-    ? (res: ProxyResponse) => render(res, Render.withMetadata(res.metadata.headers, incomplete))
-    : (res: ProxyResponse, accept?: string) => {
+  const respond: (res: ProxyResponse, accept?: string) => HttpServerResponse.HttpServerResponse = endpoint.output_encoding === "no-op"
+    ? (res) => render(res, Render.withMetadata(res.metadata.headers, incomplete))
+    : (res, accept) => {
       if (!Render.hasData(res.data)) return render(res, incompleteHead, accept)
       const headers = res.isComplete ? complete : incomplete
       return Render.hasData(res.metadata.headers)
@@ -80,10 +80,11 @@ export const make = (options: Options): Handler => {
     error._tag === "MergeError"
       ? Effect.forEach(error.errors, (e) => Effect.logError(tag, e.message), { discard: true })
       : Effect.logError(tag, error.message)
-  const logPartial = (res: ProxyResponse): Effect.Effect<ProxyResponse> =>
+  // a partial answer's errors are logged as warnings, then it is rendered
+  const answer = (res: ProxyResponse, accept?: string): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
     res.errors.length === 0
-      ? Effect.succeed(res)
-      : Effect.as(Effect.forEach(res.errors, (e) => Effect.logWarning(tag, e.message), { discard: true }), res)
+      ? Effect.succeed(respond(res, accept))
+      : Effect.map(Effect.forEach(res.errors, (e) => Effect.logWarning(tag, e.message), { discard: true }), () => respond(res, accept))
 
   const recover = (cause: Cause.Cause<unknown>): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
     const found = Cause.findError(cause)
@@ -102,8 +103,7 @@ export const make = (options: Options): Handler => {
   return (request, params, path, rawQuery, grant) =>
     incoming(request, params, path, rawQuery, grant).pipe(
       Effect.flatMap(proxy),
-      Effect.flatMap(logPartial),
-      Effect.map(negotiate ? (res) => respond(res, request.headers["accept"]) : respond),
+      Effect.flatMap(negotiate ? (res) => answer(res, request.headers["accept"]) : (res) => answer(res)),
       Effect.catchCause(recover)
     )
 }
