@@ -82,8 +82,15 @@ const sluiceCli = (checkout: string): string => {
   return join(checkout, "dist/src/cli/main.js")
 }
 
-const node = (cpu: number | undefined, file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  spawnUntil(cpu, process.execPath, [file, ...args], /(?:port=|listening on https?:\/\/[^:\s]+:)(\d+)/, env)
+const node = (cpu: number | undefined, file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}, flags: ReadonlyArray<string> = []) =>
+  spawnUntil(cpu, process.execPath, [...flags, file, ...args], /(?:port=|listening on https?:\/\/[^:\s]+:)(\d+)/, env)
+
+/**
+ * Node flags every Node target runs with: the ones `bin/sluice.mjs` runs Sluice with. Without
+ * `--no-memory-reducer` any of them (raw node as much as Sluice) could run ~20 % slower in the
+ * rounds after an idle gap, as V8 shrinks an idle process's heap.
+ */
+const nodeFlags = ["--no-memory-reducer"]
 
 const startNginx = async (dir: string, www: string) => {
   const port = await freePort()
@@ -399,6 +406,30 @@ interface Target {
   readonly scheme?: "http" | "https"
 }
 
+/** A started process: its port and process. */
+interface Started {
+  readonly proc: ChildProcess
+  readonly port: number
+}
+
+/** Whether one of `keys` is among the scenarios that run (all of them without SCENARIOS). */
+const runs = (keys: ReadonlyArray<string>): boolean => only === undefined || keys.some((k) => only.includes(k))
+
+/**
+ * Starts a process only when one of its scenarios runs: an idle gateway still does periodic work
+ * (telemetry exporters, a Redis client, timers) on the gateways' core, so a run starts only what
+ * it measures.
+ */
+const when = <A>(keys: ReadonlyArray<string>, start: () => Promise<A>): Promise<A | undefined> =>
+  runs(keys) ? start() : Promise.resolve(undefined)
+
+/** The target entry of a started process, none when it was not started. */
+const at = (started: Started | undefined, target: Omit<Target, "port" | "pids">): Array<Target> =>
+  started === undefined ? [] : [{ ...target, port: started.port, pids: pidsOf(started.proc) }]
+
+/** The scenarios every baseline (raw node, fastify) and the main Sluice process serve. */
+const core = ["proxy", "bytes", "merge", "noop", "seq"]
+
 const main = async () => {
   if (!has("wrk")) {
     console.error("wrk not found: apt-get install wrk (nginx optional)")
@@ -413,31 +444,31 @@ const main = async () => {
   console.error(`backend: ${useNginx ? "nginx" : "node:http"} on ${backend}; pinned: ${pin}`)
   const config = join(dir, "sluice.json")
   writeFileSync(config, JSON.stringify(sluiceConfig(backend)))
-  const raw = await node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend })
-  const fastify = await node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend })
+  const raw = await when(core, () => node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend }, nodeFlags))
+  const fastify = await when(core, () => node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend }, nodeFlags))
   const cli = sluiceCli(root)
   /** `sluice run` of `file` with `workers` workers, pinned to CPU 1 (`pinned: false`: on any core). */
   const serve = (file: string, workers = 1, pinned = true) =>
-    node(pinned ? 1 : undefined, cli, ["run", "-c", file, "-p", "0", "--workers", String(workers)])
-  const sluice = await serve(config)
+    node(pinned ? 1 : undefined, cli, ["run", "-c", file, "-p", "0", "--workers", String(workers)], {}, nodeFlags)
+  const sluice = await when(core, () => serve(config))
   // A/B: SLUICE_B=<another checkout> adds "sluice B", that checkout serving the same config
   const other = process.env.SLUICE_B
-  const sluiceB = other === undefined ? undefined : await node(1, sluiceCli(other), ["run", "-c", config, "-p", "0", "--workers", "1"])
+  const sluiceB = other === undefined ? undefined : await when(core, () => node(1, sluiceCli(other), ["run", "-c", config, "-p", "0", "--workers", "1"], {}, nodeFlags))
   const jwt = await jwtFixtures(dir, 12_000)
   const route = async (variant: "plain" | "plugins" | "unused") => {
     const file = join(dir, `sluice-${variant}.json`)
     writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant, jwt.jwks)))
     return serve(file)
   }
-  const unplugged = await route("plain")
-  const plugged = await route("plugins")
-  const unused = await route("unused")
+  const unplugged = await when(["plugin", "jwt", "tls", "otel", "cel", "qos", "lua", "ratelimit", "cache", "access"], () => route("plain"))
+  const plugged = await when(["plugin"], () => route("plugins"))
+  const unused = await when(["plugin"], () => route("unused"))
   const jwtFile = join(dir, "sluice-jwt.json")
   writeFileSync(jwtFile, JSON.stringify(sluiceJwtConfig(backend, jwt.jwks)))
-  const jwtOne = await serve(jwtFile)
-  const jwtMany = await serve(jwtFile)
+  const jwtOne = await when(["jwt"], () => serve(jwtFile))
+  const jwtMany = await when(["jwt"], () => serve(jwtFile))
   // the telemetry scenario: traces (every request sampled) to an OTLP sink, metrics to Prometheus
-  const sink = await node(0, "scripts/bench/otlp-sink.ts", [])
+  const sink = await when(["otel"], () => node(0, "scripts/bench/otlp-sink.ts", []))
   const plain = sluiceRouteConfig(backend, "plain")
   const otelGateway = async (name: string, rate: number, traces: boolean) => {
     const file = join(dir, `sluice-${name}.json`)
@@ -448,7 +479,7 @@ const main = async () => {
         "telemetry/opentelemetry": {
           trace_sample_rate: rate,
           exporters: {
-            otlp: [{ name: "sink", host: "127.0.0.1", port: sink.port, use_http: true, disable_traces: !traces }],
+            otlp: [{ name: "sink", host: "127.0.0.1", port: sink?.port ?? 0, use_http: true, disable_traces: !traces }],
             prometheus: [{ name: "prom", port: await freePort(), listen_ip: "127.0.0.1" }]
           }
         }
@@ -456,13 +487,13 @@ const main = async () => {
     }))
     return serve(file)
   }
-  const otel = await otelGateway("otel", 1, true)
-  const otelTenth = await otelGateway("otel-10", 0.1, true)
-  const otelMetrics = await otelGateway("otel-metrics", 1, false)
+  const otel = await when(["otel"], () => otelGateway("otel", 1, true))
+  const otelTenth = await when(["otel"], () => otelGateway("otel-10", 0.1, true))
+  const otelMetrics = await when(["otel"], () => otelGateway("otel-metrics", 1, false))
   const pair = certificate(dir)
   const tlsFile = join(dir, "sluice-tls.json")
   writeFileSync(tlsFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), tls: { keys: [{ public_key: pair.cert, private_key: pair.key }] } }))
-  const tls = await serve(tlsFile)
+  const tls = await when(["tls"], () => serve(tlsFile))
   // the json-schema scenario: the same POST route without and with the schema
   const postScript = join(dir, "order.lua")
   writeFileSync(postScript, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(orderBody)}\n`)
@@ -494,36 +525,38 @@ const main = async () => {
     return serve(file)
   }
   // the cel scenario: one CEL rule on the params
-  const celGateway = await variant("cel", { endpoint: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } })
+  const celGateway = await when(["cel"], () => variant("cel", { endpoint: { "validation/cel": [{ check_expr: "req_params.Id.matches('^[0-9]+$') && int(req_params.Id) > 0" }] } }))
   // the qos scenario: a circuit breaker and a (never reached) proxy rate limit
-  const qosGateway = await variant("qos", {
+  const qosGateway = await when(["qos"], () => variant("qos", {
     backend: {
       "qos/circuit-breaker": { interval: 60, timeout: 10, max_errors: 5 },
       "qos/ratelimit/proxy": { max_rate: 1_000_000, capacity: 1_000_000 }
     }
-  })
+  }))
   // the lua scenario: a Lua pre (read a header, set one) and post (walk the answer's keys, add
   // one) on the backend (modifier/lua-backend)
-  const luaGateway = await variant("lua", {
+  const luaGateway = await when(["lua"], () => variant("lua", {
     backend: {
       "modifier/lua-backend": {
         pre: "local r = request.load(); r:headers('X-From-Lua', r:headers('User-Agent') .. '-ok')",
         post: "local d = response.load():data(); local ks = d:keys(); local n = 0; for i = 0, ks:len() - 1 do if d:get(ks:get(i)) ~= nil then n = n + 1 end end; d:set('keys', n)"
       }
     }
-  })
+  }))
   // the ratelimit scenario: an endpoint and a per-client limit that never refuses, its buckets in
   // memory and in Redis (a redis-server beside the backend, when installed)
   const limits = { max_rate: 1_000_000_000, client_max_rate: 1_000_000_000, every: "1s" }
-  const memoryLimited = await variant("ratelimit", { endpoint: { "qos/ratelimit/router": limits } })
+  const memoryLimited = await when(["ratelimit"], () => variant("ratelimit", { endpoint: { "qos/ratelimit/router": limits } }))
   // the cache scenario: qos/http-cache on answers it may not store fresh (nginx sends no
   // Cache-Control but an ETag: every call is a revalidation) and on answers it keeps (max-age)
-  const cached = await variant("cache", {
+  const cached = await when(["cache"], () => variant("cache", {
     backend: { "qos/http-cache": {} },
     endpoints: [{ endpoint: "/cached/{id}", backend: [{ url_pattern: "/cached/a/{id}", extra_config: { "qos/http-cache": {} } }] }]
-  })
-  let redisLimited: { proc: ChildProcess; port: number } | undefined
-  if (has("redis-server")) {
+  }))
+  let redisLimited: Started | undefined
+  if (!runs(["ratelimit"])) {
+    // not measured in this run
+  } else if (has("redis-server")) {
     const redisPort = await freePort()
     await spawnUntil(0, "redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], /Ready to accept connections()/)
     redisLimited = await variant("ratelimit-redis", {
@@ -533,67 +566,51 @@ const main = async () => {
   } else {
     console.error("redis-server not installed: the ratelimit scenario runs without its Redis target")
   }
-  const unvalidated = await validationGateway(false)
-  const validated = await validationGateway(true)
+  const unvalidated = await when(["schema"], () => validationGateway(false))
+  const validated = await when(["schema"], () => validationGateway(true))
   // the access-log scenario: the same route with KrakenD's access log on (the default), read by this process
   const accessFile = join(dir, "sluice-access.json")
   writeFileSync(accessFile, JSON.stringify({ ...sluiceRouteConfig(backend, "plain"), extra_config: {} }))
-  const access = await serve(accessFile)
+  const access = await when(["access"], () => serve(accessFile))
   const targets: Array<Target> = [
-    { name: "direct", port: be.port, pids: pidsOf(be.proc), paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } },
-    { name: "raw node", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
+    ...at(be, { name: "direct", paths: { proxy: "/a/7", bytes: "/a/7", noop: "/big" } }),
+    ...at(raw, { name: "raw node", paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } }),
     // the same process answering the backend's bytes as they are (buffered, Content-Length)
-    { name: "raw as-is", port: raw.port, pids: pidsOf(raw.proc), paths: { proxy: "/asis/7" } },
-    { name: "fastify", port: fastify.port, pids: pidsOf(fastify.proc), paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } },
-    {
-      name: "sluice",
-      port: sluice.port,
-      pids: pidsOf(sluice.proc),
-      paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" }
-    },
-    ...(sluiceB === undefined ? [] : [{
-      name: "sluice B",
-      port: sluiceB.port,
-      pids: pidsOf(sluiceB.proc),
-      paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" }
-    }]),
+    ...at(raw, { name: "raw as-is", paths: { proxy: "/asis/7" } }),
+    ...at(fastify, { name: "fastify", paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } }),
+    ...at(sluice, { name: "sluice", paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } }),
+    ...at(sluiceB, { name: "sluice B", paths: { proxy: "/proxy/7", bytes: "/bytes/7", merge: "/merge", noop: "/noop", seq: "/seq/7" } }),
     // the plugin scenario's "sluice" is the same route without plugins, in a process of its own
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { plugin: "/proxy/7" } },
-    { name: "sluice+plugins", port: plugged.port, pids: pidsOf(plugged.proc), paths: { plugin: "/proxy/7" } },
-    { name: "sluice+unused", port: unused.port, pids: pidsOf(unused.proc), paths: { plugin: "/proxy/7" } },
+    ...at(unplugged, { name: "sluice", paths: { plugin: "/proxy/7" } }),
+    ...at(plugged, { name: "sluice+plugins", paths: { plugin: "/proxy/7" } }),
+    ...at(unused, { name: "sluice+unused", paths: { plugin: "/proxy/7" } }),
     // the jwt scenario compares the same route alone ("sluice" above) with an RS256 validator:
     // one client token (verified once, then remembered), and 12 000 tokens in turn (each verified)
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { jwt: "/proxy/7" } },
-    {
-      name: "sluice+jwt",
-      port: jwtOne.port,
-      pids: pidsOf(jwtOne.proc),
-      paths: { jwt: "/proxy/7" },
-      wrkArgs: ["-H", `Authorization: Bearer ${jwt.token}`]
-    },
-    { name: "sluice+jwt verify", port: jwtMany.port, pids: pidsOf(jwtMany.proc), paths: { jwt: "/proxy/7" }, wrkArgs: ["-s", jwt.script] },
+    ...at(unplugged, { name: "sluice", paths: { jwt: "/proxy/7" } }),
+    ...at(jwtOne, { name: "sluice+jwt", paths: { jwt: "/proxy/7" }, wrkArgs: ["-H", `Authorization: Bearer ${jwt.token}`] }),
+    ...at(jwtMany, { name: "sluice+jwt verify", paths: { jwt: "/proxy/7" }, wrkArgs: ["-s", jwt.script] }),
     // the tls scenario: the same route alone over plain HTTP and over HTTPS (TLS 1.3, keep-alive)
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { tls: "/proxy/7" } },
-    { name: "sluice+tls", port: tls.port, pids: pidsOf(tls.proc), paths: { tls: "/proxy/7" }, scheme: "https" },
+    ...at(unplugged, { name: "sluice", paths: { tls: "/proxy/7" } }),
+    ...at(tls, { name: "sluice+tls", paths: { tls: "/proxy/7" }, scheme: "https" }),
     // the telemetry scenario: the same route alone and with traces (rate 1) and metrics on
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { otel: "/proxy/7" } },
-    { name: "sluice+otel", port: otel.port, pids: pidsOf(otel.proc), paths: { otel: "/proxy/7" } },
-    { name: "sluice+otel 10%", port: otelTenth.port, pids: pidsOf(otelTenth.proc), paths: { otel: "/proxy/7" } },
-    { name: "sluice+metrics", port: otelMetrics.port, pids: pidsOf(otelMetrics.proc), paths: { otel: "/proxy/7" } },
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { cel: "/proxy/7" } },
-    { name: "sluice+cel", port: celGateway.port, pids: pidsOf(celGateway.proc), paths: { cel: "/proxy/7" } },
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { qos: "/proxy/7", lua: "/proxy/7" } },
-    { name: "sluice+lua", port: luaGateway.port, pids: pidsOf(luaGateway.proc), paths: { lua: "/proxy/7" } },
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { ratelimit: "/proxy/7", cache: "/proxy/7" } },
-    { name: "sluice+cache, revalidated", port: cached.port, pids: pidsOf(cached.proc), paths: { cache: "/proxy/7" } },
-    ...(useNginx ? [{ name: "sluice+cache, hits", port: cached.port, pids: pidsOf(cached.proc), paths: { cache: "/cached/7" } }] : []),
-    { name: "sluice+limit memory", port: memoryLimited.port, pids: pidsOf(memoryLimited.proc), paths: { ratelimit: "/proxy/7" } },
-    ...(redisLimited === undefined ? [] : [{ name: "sluice+limit redis", port: redisLimited.port, pids: pidsOf(redisLimited.proc), paths: { ratelimit: "/proxy/7" } }]),
-    { name: "sluice+qos", port: qosGateway.port, pids: pidsOf(qosGateway.proc), paths: { qos: "/proxy/7" } },
-    { name: "sluice", port: unvalidated.port, pids: pidsOf(unvalidated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
-    { name: "sluice+schema", port: validated.port, pids: pidsOf(validated.proc), paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] },
-    { name: "sluice", port: unplugged.port, pids: pidsOf(unplugged.proc), paths: { access: "/proxy/7" } },
-    { name: "sluice+access log", port: access.port, pids: pidsOf(access.proc), paths: { access: "/proxy/7" } }
+    ...at(unplugged, { name: "sluice", paths: { otel: "/proxy/7" } }),
+    ...at(otel, { name: "sluice+otel", paths: { otel: "/proxy/7" } }),
+    ...at(otelTenth, { name: "sluice+otel 10%", paths: { otel: "/proxy/7" } }),
+    ...at(otelMetrics, { name: "sluice+metrics", paths: { otel: "/proxy/7" } }),
+    ...at(unplugged, { name: "sluice", paths: { cel: "/proxy/7" } }),
+    ...at(celGateway, { name: "sluice+cel", paths: { cel: "/proxy/7" } }),
+    ...at(unplugged, { name: "sluice", paths: { qos: "/proxy/7", lua: "/proxy/7" } }),
+    ...at(luaGateway, { name: "sluice+lua", paths: { lua: "/proxy/7" } }),
+    ...at(unplugged, { name: "sluice", paths: { ratelimit: "/proxy/7", cache: "/proxy/7" } }),
+    ...at(cached, { name: "sluice+cache, revalidated", paths: { cache: "/proxy/7" } }),
+    ...(useNginx ? at(cached, { name: "sluice+cache, hits", paths: { cache: "/cached/7" } }) : []),
+    ...at(memoryLimited, { name: "sluice+limit memory", paths: { ratelimit: "/proxy/7" } }),
+    ...at(redisLimited, { name: "sluice+limit redis", paths: { ratelimit: "/proxy/7" } }),
+    ...at(qosGateway, { name: "sluice+qos", paths: { qos: "/proxy/7" } }),
+    ...at(unvalidated, { name: "sluice", paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] }),
+    ...at(validated, { name: "sluice+schema", paths: { schema: "/orders/7" }, wrkArgs: ["-s", postScript] }),
+    ...at(unplugged, { name: "sluice", paths: { access: "/proxy/7" } }),
+    ...at(access, { name: "sluice+access log", paths: { access: "/proxy/7" } })
   ]
   const scenarios = [
     { key: "proxy", name: "1-backend JSON proxy", connections: 50 },
