@@ -3,8 +3,8 @@
  * XML, the HTTP cache's policy, ioredis), loaded the first time a feature that uses
  * them is built or run, not when Sluice starts: a gateway that configures none of them keeps
  * them out of its memory. The load is synchronous (`require`, which reads ES modules too on
- * Node ≥ 22.12), so the features keep plain builders; it happens at start, when the pipe is
- * built, never per request.
+ * Node ≥ 22.12), so the features keep plain builders; the builders load what they use when the
+ * pipe is built (a reload's too), never per request.
  *
  * @since 0.1.0
  */

@@ -86,7 +86,7 @@ const node = (cpu: number | undefined, file: string, args: ReadonlyArray<string>
   spawnUntil(cpu, process.execPath, [...flags, file, ...args], /(?:port=|listening on https?:\/\/[^:\s]+:)(\d+)/, env)
 
 /**
- * Node flags every Node target runs with: the ones `bin/sluice.mjs` runs Sluice with. Without
+ * Node flags every Node target runs with: the ones the README tells to run Sluice with. Without
  * `--no-memory-reducer` any of them (raw node as much as Sluice) could run ~20 % slower in the
  * rounds after an idle gap, as V8 shrinks an idle process's heap.
  */

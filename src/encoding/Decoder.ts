@@ -85,12 +85,14 @@ export const make = (backend: BackendConfig): Decoder => {
           return Json.isObject(r.value) ? ok(r.value, raw) : decodeError("expected a JSON object")
         }
     case "xml":
+      Xml.load()
       return (raw) => {
         const r = Xml.parse(body(raw))
         if (!r.ok) return decodeError(r.message)
         return Json.isObject(r.value) ? ok(r.value, raw) : decodeError("expected an XML document")
       }
     case "rss":
+      Xml.load()
       return (raw) => {
         const r = Xml.parse(body(raw))
         if (!r.ok) return decodeError(r.message)

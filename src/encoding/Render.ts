@@ -176,8 +176,10 @@ export const make = (encoding: OutputEncoding): Renderer => {
     case "xml":
       return xml
     case "yaml":
+      Yaml.load()
       return yaml
     case "negotiate":
+      Yaml.load()
       return negotiate
   }
 }

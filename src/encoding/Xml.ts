@@ -33,6 +33,9 @@ const parser = (): XMLParser => loaded ??= new (OptionalLibrary.xml().XMLParser)
   ignorePiTags: true
 })
 
+/** Loads the XML library now (a decoder is built when the pipe is, never per request). */
+export const load = (): void => void parser()
+
 /** Parses an XML document. */
 export const parse = (text: string): Parsed => {
   try {

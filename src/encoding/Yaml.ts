@@ -23,5 +23,8 @@ const rawNumber: YAML.ScalarTag = {
 // Go's yaml writes map keys sorted.
 const options: YAML.ToStringOptions & YAML.SchemaOptions & YAML.CreateNodeOptions = { customTags: [rawNumber], sortMapEntries: true }
 
+/** Loads the YAML library now (a renderer is built when the pipe is, never per request). */
+export const load = (): void => void OptionalLibrary.yaml()
+
 /** The data as a YAML document. */
 export const render = (data: Readonly<Record<string, unknown>>): string => OptionalLibrary.yaml().stringify(data, options)

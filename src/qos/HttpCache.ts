@@ -122,6 +122,7 @@ const conditionalNames = ["If-None-Match", "If-Modified-Since", "If-Match", "If-
 export const wrap = (backend: BackendConfig, executor: Executor, endpoint?: EndpointConfig): Executor => {
   const config = backend.extra_config["qos/http-cache"]
   if (config === undefined || backend.encoding === "no-op") return executor
+  const Policy = OptionalLibrary.cachePolicy() // loaded now, when the pipe is built
   const cache = bucketFor(config)
   // behind a validator or API keys every answer may depend on who asked, whatever the backend
   // sees: stored only when the backend says public
@@ -134,7 +135,7 @@ export const wrap = (backend: BackendConfig, executor: Executor, endpoint?: Endp
       cache.delete(key)
       return
     }
-    const policy = new (OptionalLibrary.cachePolicy())(preq, response, options)
+    const policy = new Policy(preq, response, options)
     if (!policy.storable() || policy.timeToLive() <= 0 && raw.headers["etag"] === undefined && raw.headers["last-modified"] === undefined) {
       cache.delete(key)
       return
