@@ -162,6 +162,8 @@ describe("auth/revoker with --workers 2", () => {
     const gw = await startSluice(config(port), ["--workers", "2"])
     try {
       const token = await Jwt.token(hs, { jti: "clustered" })
+      // both workers serving (a worker still building its pipes answers 503 with Retry-After)
+      for (let i = 0; i < 200 && (gw.output().match(/listening on/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 50))
       for (let i = 0; i < 4; i++) expect(await status(gw.url, "/v", token)).toBe(200)
       expect(await post(port, "/add", { elems: ["jti-clustered"] })).toEqual({ status: 200, body: { count: 1 } })
       await new Promise((r) => setTimeout(r, 200))
