@@ -30,9 +30,11 @@ export interface CelCheck {
   readonly check_expr: string
 }
 
-/** KrakenD's declarations (krakend-cel `defaultDeclarations`): every variable, in every stage. */
-const declarations = (): Environment =>
-  new (OptionalLibrary.cel().Environment)({ homogeneousAggregateLiterals: false })
+let loaded: Environment | undefined
+
+/** KrakenD's declarations (krakend-cel `defaultDeclarations`): every variable, in every stage; made once. */
+const environment = (): Environment =>
+  loaded ??= new (OptionalLibrary.cel().Environment)({ homogeneousAggregateLiterals: false })
   .registerVariable("req_method", "string")
   .registerVariable("req_path", "string")
   .registerVariable("req_params", "map<string, string>")
@@ -44,9 +46,6 @@ const declarations = (): Environment =>
   .registerVariable("resp_data", "map<string, dyn>")
   .registerVariable("now", "string")
   .registerVariable("JWT", "map<string, dyn>")
-
-let loaded: Environment | undefined
-const environment = (): Environment => loaded ??= declarations()
 
 type Evaluate = (context: Record<string, unknown>) => unknown
 

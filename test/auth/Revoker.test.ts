@@ -11,7 +11,7 @@ import * as Revoker from "../../src/auth/Revoker.ts"
 import * as Config from "../../src/config/Config.ts"
 import type { ConfigError } from "../../src/config/ConfigError.ts"
 import * as Backend from "../support/Backend.ts"
-import { freePort, startSluice } from "../support/Sluice.ts"
+import { freePort, startSluice, untilListening } from "../support/Sluice.ts"
 import { serve } from "../semantics/Harness.ts"
 import * as Jwt from "./Support.ts"
 
@@ -163,7 +163,7 @@ describe("auth/revoker with --workers 2", () => {
     try {
       const token = await Jwt.token(hs, { jti: "clustered" })
       // both workers serving (a worker still building its pipes answers 503 with Retry-After)
-      for (let i = 0; i < 200 && (gw.output().match(/listening on/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 50))
+      await untilListening(gw, 2)
       for (let i = 0; i < 4; i++) expect(await status(gw.url, "/v", token)).toBe(200)
       expect(await post(port, "/add", { elems: ["jti-clustered"] })).toEqual({ status: 200, body: { count: 1 } })
       await new Promise((r) => setTimeout(r, 200))

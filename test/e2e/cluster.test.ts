@@ -4,7 +4,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "vitest"
-import { startSluice } from "../support/Sluice.ts"
+import { startSluice, untilListening } from "../support/Sluice.ts"
 
 describe("sluice run --workers 2", () => {
   it("serves from two worker processes and drains both on SIGTERM", async () => {
@@ -27,10 +27,7 @@ describe("sluice run --workers 2", () => {
     )
     try {
       // Wait until both workers said they listen.
-      for (let i = 0; i < 100 && (gw.output().match(/listening on/g) ?? []).length < 2; i++) {
-        await new Promise((r) => setTimeout(r, 50))
-      }
-      expect((gw.output().match(/listening on/g) ?? []).length).toBe(2)
+      expect(await untilListening(gw, 2)).toBe(2)
       expect(gw.output()).toContain("starting 2 workers")
       const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(`${gw.url}/x`).then((r) => r.json())))
       expect(answers).toEqual(Array.from({ length: 8 }, () => ({ ok: true })))

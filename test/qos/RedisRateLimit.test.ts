@@ -9,7 +9,7 @@ import { execFile } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Backend from "../support/Backend.ts"
 import * as Redis from "../support/Redis.ts"
-import { runCli, type RunningSluice, startSluice, writeConfig } from "../support/Sluice.ts"
+import { runCli, type RunningSluice, startSluice, untilListening, writeConfig } from "../support/Sluice.ts"
 
 let backend: Backend.Backend
 let redis: Redis.RedisServer
@@ -89,7 +89,7 @@ describe("qos/ratelimit/router/redis", () => {
     const gw = await startSluice(config({ max_rate: 4, every: "1m" }), ["--workers", "2"])
     try {
       // both workers serving (a worker still building its pipes does not answer yet)
-      for (let i = 0; i < 200 && (gw.output().match(/listening on/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 50))
+      await untilListening(gw, 2)
       // fresh connections spread over both workers
       const all = await Promise.all(Array.from({ length: 10 }, () => fetch(`${gw.url}/limited`, { headers: { connection: "close" } }).then(async (r) => (await r.arrayBuffer(), r.status))))
       expect(all.filter((s) => s === 200).length).toBe(4)

@@ -35,6 +35,16 @@ export const freePort = (): Promise<number> =>
     })
   })
 
+/**
+ * Waits (at most 10 s) until `workers` processes of a `--workers` run logged "listening on": a
+ * worker logs it once its pipes are built, and answers 503 with Retry-After before.
+ */
+export const untilListening = async (gw: RunningSluice, workers: number): Promise<number> => {
+  const count = () => (gw.output().match(/listening on/g) ?? []).length
+  for (let i = 0; i < 200 && count() < workers; i++) await new Promise((r) => setTimeout(r, 50))
+  return count()
+}
+
 /** Writes a config object (or text) to a temp file and returns its path. */
 export const writeConfig = (config: unknown): string => {
   const dir = mkdtempSync(join(tmpdir(), "sluice-"))
