@@ -30,6 +30,7 @@ import * as KeySource from "./KeySource.ts"
 import type * as Revoker from "./Revoker.ts"
 import * as Cel from "../scripting/Cel.ts"
 import * as Token from "./Token.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Bound of one JWKS download (KrakenD has none). */
 export const FETCH_TIMEOUT_MS = JwkSet.FETCH_TIMEOUT_MS
@@ -142,12 +143,12 @@ export const make = (
       : (status: 401 | 403) => status === 401 ? unauthorized : forbidden
 
     const grant = (claims: Claims.Claims): Grant => {
-      const headers: Record<string, ReadonlyArray<string>> = Object.create(null)
+      const headers: Record<string, ReadonlyArray<string>> = NullRecord.make()
       for (const p of propagate) {
         const claim = Claims.lookup(claims, p.claim, p.nested)
         headers[p.header] = preserve ? Claims.texts(claim) : [Claims.text(claim)]
       }
-      const values: Record<string, string> = Object.create(null)
+      const values: Record<string, string> = NullRecord.make()
       for (const name of params) {
         const claim = paramClaim(claims, name)
         if (claim !== undefined) values[`JWT.${name}`] = Claims.text(claim)

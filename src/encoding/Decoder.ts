@@ -21,6 +21,7 @@ import * as HopByHop from "../proxy/HopByHop.ts"
 import * as Json from "./Json.ts"
 import * as Xml from "./Xml.ts"
 import * as BackendName from "../proxy/BackendName.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** A decoder: raw response in, response with decoded data out. */
 export type Decoder = (raw: RawResponse) => Effect.Effect<Proxy.ProxyResponse, BackendError>
@@ -30,7 +31,7 @@ export const hopByHopResponse: ReadonlySet<string> = HopByHop.withFraming
 
 /** Canonical end-to-end headers of a backend answer (also drops the names listed in `Connection`). */
 export const endToEndHeaders = (headers: IncomingHttpHeaders): Proxy.Headers => {
-  const out: Record<string, ReadonlyArray<string>> = Object.create(null)
+  const out: Record<string, ReadonlyArray<string>> = NullRecord.make()
   const listed = HopByHop.nominated(headers["connection"])
   for (const name in headers) {
     if (hopByHopResponse.has(name) || listed?.has(name)) continue
@@ -57,7 +58,7 @@ export const make = (backend: BackendConfig): Decoder => {
     case "no-op":
       return (raw) =>
         Effect.succeed({
-          data: Object.create(null),
+          data: NullRecord.make(),
           isComplete: true,
           metadata: { status: raw.status, headers: endToEndHeaders(raw.headers) },
           io: raw.stream,

@@ -21,6 +21,7 @@ import type { XMLParser } from "fast-xml-parser"
 import * as OptionalLibrary from "../OptionalLibrary.ts"
 import * as Json from "./Json.ts"
 import type { Parsed } from "./Json.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 let loaded: XMLParser | undefined
 const parser = (): XMLParser => loaded ??= new (OptionalLibrary.xml().XMLParser)({
@@ -143,7 +144,7 @@ export const feed = (doc: unknown): Record<string, unknown> | undefined => {
   const atom = doc["feed"]
   const source = isObject(channel) ? channel : isObject(atom) ? atom : undefined
   if (source === undefined) return undefined
-  const out: Record<string, unknown> = Object.create(null)
+  const out: Record<string, unknown> = NullRecord.make()
   for (const k of Object.keys(source)) if (k !== "item" && k !== "entry") out[k] = source[k]
   out["items"] = asList(source["item"] ?? source["entry"])
   return out

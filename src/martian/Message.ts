@@ -18,6 +18,7 @@ import { canonical } from "../proxy/HeaderName.ts"
 import * as BodyStream from "../proxy/BodyStream.ts"
 import type { ProxyRequest } from "../proxy/Proxy.ts"
 import * as Url from "./Url.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** A failure of a modifier: its message. */
 export type Failure = string
@@ -59,7 +60,7 @@ export interface Res extends Message {
   readonly request: Req
 }
 
-const copy = (headers: Readonly<Record<string, ReadonlyArray<string>>>): HeaderMap => Object.assign(Object.create(null), headers)
+const copy = (headers: Readonly<Record<string, ReadonlyArray<string>>>): HeaderMap => Object.assign(NullRecord.make(), headers)
 
 /** The request view of a `ProxyRequest` with a URL (`undefined` without one). */
 export const request = (req: ProxyRequest): Req | undefined => {
@@ -104,7 +105,7 @@ const decoded = new Set(["gzip", "x-gzip", "deflate"])
 
 /** The response view of a raw answer to `req`. */
 export const response = (raw: RawResponse, req: Req, buffered: boolean): Res => {
-  const headers: HeaderMap = Object.create(null)
+  const headers: HeaderMap = NullRecord.make()
   let transferEncoding: Array<string> | undefined
   for (const name in raw.headers) {
     const v = raw.headers[name]
@@ -161,7 +162,7 @@ export const replaceBody = (res: Res, bytes: Uint8Array): void => {
 /** The raw answer the status handling and the decoder read. */
 export const toRaw = (res: Res, raw: RawResponse): RawResponse => {
   res.dropped?.destroy()
-  const headers: IncomingHttpHeaders = Object.create(null)
+  const headers: IncomingHttpHeaders = NullRecord.make()
   for (const name in res.headers) {
     const values = res.headers[name]!
     if (values.length === 0) continue

@@ -9,6 +9,7 @@
  */
 import type * as Model from "../config/Model.ts"
 import * as Json from "../encoding/Json.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Copies `data` into `into` (which the merge owns). */
 export type Combine = (into: Record<string, unknown>, data: Readonly<Record<string, unknown>>) => void
@@ -22,7 +23,7 @@ export const shallow: Combine = (into, data) => {
 }
 
 const copy = (o: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const out: Record<string, unknown> = Object.create(null)
+  const out: Record<string, unknown> = NullRecord.make()
   for (const k of Object.keys(o)) out[k] = o[k]
   return out
 }

@@ -27,6 +27,7 @@ import * as Effect from "effect/Effect"
 import type { EndpointConfig, FlatmapOperation } from "../config/Model.ts"
 import * as Json from "../encoding/Json.ts"
 import * as Proxy from "./Proxy.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 type Data = Readonly<Record<string, unknown>>
 type Container = Record<string, unknown> | Array<unknown>
@@ -37,7 +38,7 @@ const isContainer = (v: unknown): v is Container => typeof v === "object" && v !
 export const deepCopy = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(deepCopy)
   if (typeof v !== "object" || v === null || Json.isRaw(v)) return v
-  const out: Record<string, unknown> = Object.create(null)
+  const out: Record<string, unknown> = NullRecord.make()
   for (const k of Object.keys(v)) out[k] = deepCopy((v as Record<string, unknown>)[k])
   return out
 }
@@ -114,7 +115,7 @@ const set = (root: Container, bound: Bound, value: unknown): void => {
     let next = has(cur, k) ? get(cur, k) : undefined
     if (!isContainer(next)) {
       if (Array.isArray(cur) && !INDEX.test(k)) return
-      next = bound.arrays[i + 1] === true ? [] : Object.create(null) as Record<string, unknown>
+      next = bound.arrays[i + 1] === true ? [] : NullRecord.make() as Record<string, unknown>
       if (Array.isArray(cur)) cur[Number(k)] = next
       else cur[k] = next
     }

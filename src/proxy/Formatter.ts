@@ -12,6 +12,7 @@
 import type { BackendConfig } from "../config/Model.ts"
 import * as Json from "../encoding/Json.ts"
 import * as Flatmap from "./Flatmap.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Response data. */
 export type Data = Readonly<Record<string, unknown>>
@@ -23,7 +24,7 @@ const isObject = Json.isObject
 
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined)
 
-const empty = (): Record<string, unknown> => Object.create(null)
+const empty = (): Record<string, unknown> => NullRecord.make()
 
 /** `target`: the object at a dot path, `{}` when missing or not an object. */
 export const target = (path: string): Formatter => {
@@ -83,13 +84,16 @@ export const deny = (paths: ReadonlyArray<string>): Formatter => {
   const remove = (o: Record<string, unknown>, keys: ReadonlyArray<string>, i: number): Record<string, unknown> => {
     const k = keys[i]!
     if (!Object.hasOwn(o, k)) return o
-    const copy = copyObject(o)
-    if (i === keys.length - 1) delete copy[k]
-    else {
-      const v = o[k]
-      if (!isObject(v)) return o
-      copy[k] = remove(v, keys, i + 1)
+    if (i === keys.length - 1) {
+      // a copy without `k` (a `delete` would turn the copy into a slow hash-table object)
+      const copy = empty()
+      for (const key of Object.keys(o)) if (key !== k) copy[key] = o[key]
+      return copy
     }
+    const v = o[k]
+    if (!isObject(v)) return o
+    const copy = copyObject(o)
+    copy[k] = remove(v, keys, i + 1)
     return copy
   }
   return (data) => {

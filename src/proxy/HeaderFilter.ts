@@ -12,6 +12,7 @@
 import type { BackendConfig } from "../config/Model.ts"
 import { canonical } from "./HeaderName.ts"
 import * as Proxy from "./Proxy.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Headers set by the gateway that a backend filter never removes. */
 export const gatewayHeaders: ReadonlyArray<string> = ["X-Forwarded-For", "X-Forwarded-Host", "User-Agent", "X-Forwarded-Via"]
@@ -25,7 +26,7 @@ export const make = (backend: BackendConfig, always: ReadonlyArray<string> = [])
   if (names === undefined || names.includes("*")) return Proxy.identity
   const allowed = [...new Set([...names.map(canonical), ...gatewayHeaders, ...always])]
   return (next) => (req) => {
-    const out: Record<string, ReadonlyArray<string>> = Object.create(null)
+    const out: Record<string, ReadonlyArray<string>> = NullRecord.make()
     for (const name of allowed) {
       if (Object.hasOwn(req.headers, name)) out[name] = req.headers[name]!
     }

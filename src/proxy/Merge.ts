@@ -16,6 +16,7 @@ import type { EndpointConfig } from "../config/Model.ts"
 import * as Combiner from "./Combiner.ts"
 import * as Proxy from "./Proxy.ts"
 import { MergeError, type ProxyError } from "./ProxyError.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Share of the endpoint timeout the merge may use. */
 export const BUDGET = 0.85
@@ -30,7 +31,7 @@ export const combine = (
   results: ReadonlyArray<Result.Result<Proxy.ProxyResponse, ProxyError>>,
   combiner: Combiner.Combine = Combiner.shallow
 ): Effect.Effect<Proxy.ProxyResponse, MergeError> => {
-  const data: Record<string, unknown> = Object.create(null)
+  const data: Record<string, unknown> = NullRecord.make()
   const errors: Array<ProxyError> = []
   let headers: Record<string, ReadonlyArray<string>> | undefined
   let successes = 0
@@ -47,7 +48,7 @@ export const combine = (
     for (const e of res.errors) errors.push(e)
     combiner(data, res.data)
     if (hasKeys(res.metadata.headers)) {
-      headers ??= Object.create(null) as Record<string, ReadonlyArray<string>>
+      headers ??= NullRecord.make() as Record<string, ReadonlyArray<string>>
       Object.assign(headers, res.metadata.headers)
     }
   }

@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders } from "node:http"
 import type { BackendConfig } from "../config/Model.ts"
 import type * as Proxy from "./Proxy.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Adds the allowed headers of the raw answer to a response; `undefined` when nothing is allowed. */
 export type Keep = (headers: IncomingHttpHeaders, res: Proxy.ProxyResponse) => Proxy.ProxyResponse
@@ -23,7 +24,7 @@ export const make = (backend: BackendConfig): Keep | undefined => {
     for (const [name, lower] of pairs) {
       const v = headers[lower]
       if (v === undefined) continue
-      out ??= Object.assign(Object.create(null) as Record<string, ReadonlyArray<string>>, res.metadata.headers)
+      out ??= Object.assign(NullRecord.make() as Record<string, ReadonlyArray<string>>, res.metadata.headers)
       out[name] = Array.isArray(v) ? v : [v]
     }
     return out === undefined ? res : { ...res, metadata: { status: res.metadata.status, headers: out } }

@@ -19,9 +19,10 @@ import * as Effect from "effect/Effect"
 import type { StaticOptions } from "../config/Model.ts"
 import * as Proxy from "./Proxy.ts"
 import type { ProxyError } from "./ProxyError.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 const withData = (res: Proxy.ProxyResponse, data: Readonly<Record<string, unknown>>): Proxy.ProxyResponse => {
-  const out: Record<string, unknown> = Object.create(null)
+  const out: Record<string, unknown> = NullRecord.make()
   for (const k of Object.keys(res.data)) out[k] = res.data[k]
   for (const k of Object.keys(data)) out[k] = data[k]
   return { ...res, data: out }
@@ -32,7 +33,7 @@ export const make = (options: StaticOptions | undefined): Proxy.Middleware => {
   if (options === undefined) return Proxy.identity
   const { data, strategy } = options
   const fromError = (e: ProxyError): Proxy.ProxyResponse => ({
-    ...withData(Proxy.response(Object.create(null), false), data),
+    ...withData(Proxy.response(NullRecord.make(), false), data),
     errors: [e]
   })
   const onFailure = strategy === "always" || strategy === "errored" || strategy === "incomplete"

@@ -16,6 +16,7 @@ import type { RawResponse } from "./Executor.ts"
 import * as Proxy from "./Proxy.ts"
 import { BackendError } from "./ProxyError.ts"
 import * as BackendName from "./BackendName.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Turns a raw response into a `ProxyResponse` (the decoder and the formatter). */
 export type Parser = (raw: RawResponse) => Effect.Effect<Proxy.ProxyResponse, BackendError>
@@ -42,7 +43,7 @@ export const make = (backend: BackendConfig, policy: StatusPolicy = "krakend"): 
     const key = `error_${details}`
     return (parser) => (raw) => {
       if (raw.status === 200 || raw.status === 201) return parser(raw)
-      const data: Record<string, unknown> = Object.create(null)
+      const data: Record<string, unknown> = NullRecord.make()
       data[key] = { http_status_code: raw.status, http_body: text(raw.body), http_body_encoding: contentType(raw) }
       return Effect.succeed(Proxy.response(data, false, { status: raw.status, headers: Proxy.emptyHeaders }))
     }
@@ -87,7 +88,7 @@ const gateway = (backend: BackendConfig): (parser: Parser) => Parser => {
     return (raw) => {
       if (raw.status === 200 || raw.status === 201 || !isSuccess2xx(raw.status)) return checked(raw)
       if (raw.body === undefined || raw.body.byteLength === 0) {
-        return Effect.succeed(Proxy.response(Object.create(null), true, { status: raw.status, headers: Proxy.emptyHeaders }))
+        return Effect.succeed(Proxy.response(NullRecord.make(), true, { status: raw.status, headers: Proxy.emptyHeaders }))
       }
       return parser(raw)
     }

@@ -20,6 +20,7 @@ import type { Headers, ProxyRequest, Query } from "../proxy/Proxy.ts"
 import * as Version from "../Version.ts"
 import type { ClientIp } from "./ClientIp.ts"
 import type { Grant } from "./Endpoint.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** Reading the client body failed (too large, aborted, malformed framing). */
 export class BodyError extends Data.TaggedError("BodyError")<{
@@ -83,7 +84,7 @@ export const headerFilter = (
     if (!neverCopied.has(lower) && lower !== "*") listed.set(lower, HeaderName.canonical(lower))
   }
   return (request, clientIp) => {
-    const out: Record<string, ReadonlyArray<string>> = Object.create(null)
+    const out: Record<string, ReadonlyArray<string>> = NullRecord.make()
     const skip = HopByHop.nominated(request.headers["connection"])
     if (all) {
       for (const lower of Object.keys(request.headers)) {
@@ -212,7 +213,7 @@ export const make = (endpoint: EndpointConfig, clientIp: ClientIp): Incoming => 
     deadline: number,
     grant: Grant | undefined
   ): ProxyRequest => {
-    const params: Record<string, string> = Object.create(null)
+    const params: Record<string, string> = NullRecord.make()
     for (let i = 0; i < names.length; i++) params[names[i]!] = values[i] ?? ""
     const ip = clientIp(request)
     const filtered = headers(request, ip)

@@ -11,6 +11,7 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Render from "../encoding/Render.ts"
 import * as HeaderName from "../proxy/HeaderName.ts"
 import * as Incoming from "./Incoming.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /**
  * `{"agents":{},"now":"<ISO time>","status":"ok"}`; while the server drains, the same body with
@@ -28,7 +29,7 @@ const bodyText = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<s
   Effect.map(Incoming.readBody(request), (body) => (body === undefined ? "" : decoder.decode(body)))
 
 const sortedRecord = <V>(entries: Iterable<readonly [string, V]>): Record<string, V> => {
-  const out: Record<string, V> = Object.create(null)
+  const out: Record<string, V> = NullRecord.make()
   for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v
   return out
 }

@@ -24,6 +24,7 @@ import * as Effect from "effect/Effect"
 import type { Middleware, ProxyRequest, ProxyResponse } from "../proxy/Proxy.ts"
 import { ModifierError } from "../proxy/ProxyError.ts"
 import * as OptionalLibrary from "../OptionalLibrary.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /** One `validation/cel` entry. */
 export interface CelCheck {
@@ -108,7 +109,7 @@ export const celData = (value: unknown): unknown => {
   if (typeof value === "number") return String(value)
   if (Array.isArray(value)) return value.map(celData)
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = Object.create(null) // a `__proto__` key stays a key
+    const out: Record<string, unknown> = NullRecord.make() // a `__proto__` key stays a key
     for (const key in value) out[key] = celData((value as Record<string, unknown>)[key])
     return out
   }

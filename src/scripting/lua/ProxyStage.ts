@@ -20,12 +20,13 @@ import * as Incoming from "../../router/Incoming.ts"
 import * as Runner from "./Runner.ts"
 import * as Script from "./Script.ts"
 import * as Vm from "./Vm.ts"
+import * as NullRecord from "../../NullRecord.ts"
 
 const empty = new Uint8Array(0)
 
 /** The answer of a skipped `next` (krakend-lua: no data, incomplete, status 0). */
 const skipped = (): ProxyResponse => ({
-  data: Object.create(null),
+  data: NullRecord.make(),
   isComplete: false,
   metadata: { status: 0, headers: {} },
   io: undefined,
