@@ -87,12 +87,13 @@ const headersOf = (head: Head): MutableHeaders =>
 export const withMetadata = (metadata: ProxyHeaders, headers: Readonly<Record<string, string>>): Head => {
   const out: Record<string, string> = Object.create(headersProto)
   let cookies = Cookies.empty
-  for (const name of Object.keys(metadata)) {
-    const lower = name.toLowerCase()
+  for (const name in metadata) {
     const values = metadata[name]!
-    if (notCopied.has(lower) || values.length === 0) continue
+    if (values.length === 0) continue
+    const lower = name.toLowerCase()
+    if (notCopied.has(lower)) continue
     if (lower === "set-cookie") cookies = Cookies.merge(cookies, Cookies.fromSetCookie(values))
-    else out[lower] = values.join(", ")
+    else out[lower] = values.length === 1 ? values[0]! : values.join(", ")
   }
   Object.assign(out, headers) // the router's own head: lower-case names, they win
   return { headers: out, cookies, owned: true }
