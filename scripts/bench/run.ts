@@ -280,10 +280,12 @@ const sluiceConfig = (backend: string) => ({
  * - `plain`: no plugins;
  * - `plugins`: one handler plugin (request-id) and one modifier (rewrite) on the route;
  * - `unused`: a second endpoint carries a modifier, a rate limit, a bot detector, CEL, a JSON Schema,
- *   Lua, a JWT validator (`jwks`), a circuit breaker and a proxy rate limit, so the measured route
- *   shares a gateway with features it does not use.
+ *   Lua, a JWT validator (`jwks`), a circuit breaker and a proxy rate limit, and the gateway has
+ *   telemetry (metrics to Prometheus on `promPort`) with the measured path and its endpoint in
+ *   `skip_paths` (the global layer matches the raw path, the endpoint layers the pattern), so
+ *   the measured route shares a gateway with features it does not use.
  */
-const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unused", jwks = "") => {
+const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unused", jwks = "", promPort = 0) => {
   const route = { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] }
   const rewrite = { "plugin/req-resp-modifier": { name: ["rewrite"], rewrite: { response: { data: { set: { via: "sluice" } } } } } }
   return {
@@ -291,7 +293,14 @@ const sluiceRouteConfig = (backend: string, variant: "plain" | "plugins" | "unus
     listen_ip: "127.0.0.1",
     timeout: "2s",
     host: [backend],
-    extra_config: variant === "plugins" ? { ...quiet, "plugin/http-server": { name: ["request-id"], "request-id": {} } } : quiet,
+    extra_config: variant === "plugins"
+      ? { ...quiet, "plugin/http-server": { name: ["request-id"], "request-id": {} } }
+      : variant === "unused"
+      ? {
+        ...quiet,
+        "telemetry/opentelemetry": { skip_paths: ["/proxy/7", "/proxy/{id}"], exporters: { prometheus: [{ name: "prom", port: promPort, listen_ip: "127.0.0.1" }] } }
+      }
+      : quiet,
     endpoints: variant === "plugins"
       ? [{ ...route, extra_config: rewrite }]
       : variant === "unused"
@@ -457,7 +466,7 @@ const main = async () => {
   const jwt = await jwtFixtures(dir, 12_000)
   const route = async (variant: "plain" | "plugins" | "unused") => {
     const file = join(dir, `sluice-${variant}.json`)
-    writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant, jwt.jwks)))
+    writeFileSync(file, JSON.stringify(sluiceRouteConfig(backend, variant, jwt.jwks, variant === "unused" ? await freePort() : 0)))
     return serve(file)
   }
   const unplugged = await when(["plugin", "jwt", "tls", "otel", "cel", "qos", "lua", "ratelimit", "cache", "access"], () => route("plain"))
@@ -618,7 +627,7 @@ const main = async () => {
     { key: "merge", name: "3-backend merge (allow/mapping/group)", connections: 50 },
     { key: "noop", name: "no-op 1 MiB passthrough", connections: 10 },
     { key: "seq", name: "sequential 2-step", connections: 50 },
-    { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit, bot detector, CEL, JSON Schema, Lua, a JWT validator, a breaker and a proxy limit", connections: 50 },
+    { key: "plugin", name: "1-backend proxy alone / with a handler plugin and a modifier / next to an endpoint with a modifier, rate limit, bot detector, CEL, JSON Schema, Lua, a JWT validator, a breaker and a proxy limit, with telemetry on but this path in skip_paths", connections: 50 },
     { key: "jwt", name: "1-backend proxy alone / behind an RS256 validator (local JWK): one token / 12 000 distinct tokens", connections: 50 },
     { key: "tls", name: "1-backend proxy over HTTP / over HTTPS (TLS 1.3, keep-alive connections)", connections: 50 },
     { key: "otel", name: "1-backend proxy alone / with telemetry (4 spans per sampled request to an OTLP sink, metrics to OTLP and Prometheus): every request sampled / 10% / metrics only", connections: 50 },

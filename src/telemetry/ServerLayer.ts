@@ -75,6 +75,8 @@ export const make = (runtime: Runtime, scheme: "http" | "https") => (app: HttpAp
     const metrics = skipped ? undefined : allMetrics
     const started = performance.now()
     const caller = propagate ? Tracing.incoming(request.headers) : undefined
+    // nothing to report and no trace to carry on: the app as it is
+    if (skipped && tracer === undefined && caller === undefined) return app
     const state: Tracing.RequestState = { route: undefined, tracestate: caller === undefined ? undefined : request.headers["tracestate"] }
     metrics?.serverActive.record(1, request.method, () => ({ ...staticMetric, "http.request.method": request.method }))
 

@@ -119,6 +119,35 @@ describe("telemetry without a trace exporter, and with two collectors of which o
     }
   })
 
+  it("metrics only, a raw path in skip_paths: no server metrics, its endpoint's still, a caller's traceparent still forwarded", async () => {
+    const backend = await Backend.start((req, res) => Backend.json(res, 200, { path: req.url }))
+    const promPort = await freePort()
+    const gw = await startSluice({
+      version: 3,
+      extra_config: { "telemetry/opentelemetry": { skip_paths: ["/skip/1"], exporters: { prometheus: [{ name: "p", port: promPort, listen_ip: "127.0.0.1" }] } } },
+      endpoints: [
+        { endpoint: "/x", backend: [{ host: [backend.url], url_pattern: "/x" }] },
+        { endpoint: "/skip/{id}", backend: [{ host: [backend.url], url_pattern: "/skip/{id}" }] }
+      ]
+    })
+    try {
+      expect((await fetch(`${gw.url}/skip/1`)).status).toBe(200)
+      expect((await fetch(`${gw.url}/skip/1`, { headers: { traceparent: `00-${caller}-${callerSpan}-01` } })).status).toBe(200)
+      expect((await fetch(`${gw.url}/skip/2`)).status).toBe(200)
+      expect((await fetch(`${gw.url}/x`)).status).toBe(200)
+      expect(backend.requests.map((r) => rawHeader(r, "traceparent"))).toEqual([[], [`00-${caller}-${callerSpan}-01`], [], []])
+      const scrape = await (await fetch(`http://127.0.0.1:${promPort}/metrics`)).text()
+      const count = (name: string, route: string) =>
+        scrape.split("\n").filter((l) => l.startsWith(`${name}{`) && l.includes(`http_route="${route}"`)).reduce((n, l) => n + Number(l.split(" ").pop()), 0)
+      expect(count("http_server_duration_count", "/x")).toBe(1)
+      expect(count("http_server_duration_count", "/skip/:id")).toBe(1) // /skip/2 only
+      expect(count("krakend_proxy_duration_count", "/skip/:id")).toBe(3)
+    } finally {
+      await gw.stop()
+      await backend.close()
+    }
+  })
+
   it("each span reaches the healthy collector exactly once", async () => {
     const good = await Otlp.start()
     const backend = await Backend.start((_req, res) => Backend.json(res, 200, { ok: true }))
