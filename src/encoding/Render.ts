@@ -9,6 +9,7 @@
  */
 import * as BodyStream from "../proxy/BodyStream.ts"
 import * as HopByHop from "../proxy/HopByHop.ts"
+import * as Identity from "../Identity.ts"
 import * as Cookies from "effect/http/Cookies"
 import * as HttpBody from "effect/http/HttpBody"
 import * as Headers from "effect/http/Headers"
@@ -49,8 +50,12 @@ const notCopied = HopByHop.withFraming
 /** The prototype of Effect's `Headers` records (lower-case names, redaction, equality). */
 const headersProto: object = Object.getPrototypeOf(Headers.empty)
 
-/** The prototype of Effect's responses: `status`, `statusText`, `headers`, `cookies`, `body`. */
-const responseProto: object = Object.getPrototypeOf(HttpServerResponse.empty())
+/**
+ * The prototype of Sluice's answers: Effect's (`status`, `statusText`, `headers`, `cookies`,
+ * `body`), compared and hashed by reference (`Identity.ts`: a client leaving mid-answer no longer
+ * makes Effect walk the body).
+ */
+const responseProto: object = Object.create(Object.getPrototypeOf(HttpServerResponse.empty()), Identity.byReference)
 
 type MutableHeaders = { -readonly [K in keyof Headers.Headers]: Headers.Headers[K] }
 

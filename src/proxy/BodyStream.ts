@@ -12,6 +12,7 @@
  */
 import { Readable } from "node:stream"
 import type { Dispatcher } from "undici"
+import * as Identity from "../Identity.ts"
 
 /** The largest announced body that is read whole (64 KiB). */
 export const SMALL_BODY = 64 * 1024
@@ -28,6 +29,7 @@ export class Whole extends Readable {
     this.push(null)
   }
 }
+Object.defineProperties(Whole.prototype, Identity.byReference)
 
 /** A body streamed from a dispatch: `push` from `onResponseData`, `end` from `onResponseEnd`. */
 export class Live extends Readable {
@@ -56,6 +58,7 @@ export class Live extends Readable {
     callback(error)
   }
 }
+Object.defineProperties(Live.prototype, Identity.byReference)
 
 /**
  * A body that broke after its head and some bytes arrived (reset, deadline): those bytes, then `error`.
