@@ -15,7 +15,6 @@ describe("Identity: Sluice's answers and body streams are compared and hashed by
     const b = render(Proxy.response({ id: 1 }), head)
     expect(Equal.equals(a, a)).toBe(true)
     expect(Equal.equals(a, b)).toBe(false)
-    expect(Hash.hash(a)).toBe(Hash.hash(a))
   })
 
   it("body streams are never walked: equal bytes, different streams", () => {

@@ -1,4 +1,6 @@
 import * as Effect from "effect/Effect"
+import { execFileSync } from "node:child_process"
+import { pathToFileURL } from "node:url"
 import * as Result from "effect/Result"
 import { describe, expect, it } from "vitest"
 import * as NullRecord from "../src/NullRecord.ts"
@@ -16,6 +18,18 @@ describe("NullRecord", () => {
     expect(Object.keys(r)).toEqual(["__proto__", "constructor"])
     expect(JSON.parse(JSON.stringify(r))).toEqual(JSON.parse(`{"__proto__":{"polluted":true},"constructor":"c"}`))
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined()
+  })
+
+  it("keeps V8's fast properties, which Object.create(null) does not", () => {
+    const module = JSON.stringify(pathToFileURL(`${import.meta.dirname}/../src/NullRecord.ts`).href)
+    const code = `import * as NullRecord from ${module}
+const r = NullRecord.make()
+for (const k of ["Host", "Accept", "User-Agent", "X-A", "X-B", "X-C", "X-D", "X-E"]) r[k] = ["v"]
+const d = Object.create(null)
+d.x = 1
+console.log(JSON.stringify([%HasFastProperties(r), %HasFastProperties(d)]))`
+    const out = execFileSync(process.execPath, ["--allow-natives-syntax", "--input-type=module", "-e", code], { encoding: "utf8" })
+    expect(JSON.parse(out)).toEqual([true, false])
   })
 
   it("each call is a new record", () => {

@@ -92,7 +92,7 @@ const headersOf = (head: Head): MutableHeaders =>
 export const withMetadata = (metadata: ProxyHeaders, headers: Readonly<Record<string, string>>): Head => {
   const out: Record<string, string> = Object.create(headersProto)
   let cookies = Cookies.empty
-  for (const name in metadata) {
+  for (const name of Object.keys(metadata)) { // own keys only: a map from a plugin may have any prototype
     const values = metadata[name]!
     if (values.length === 0) continue
     const lower = name.toLowerCase()

@@ -21,13 +21,14 @@ import type { ProxyRequest } from "../proxy/Proxy.ts"
 import { BackendError } from "../proxy/ProxyError.ts"
 import * as Budget from "./Budget.ts"
 import * as BackendName from "../proxy/BackendName.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /**
  * The request a `ProxyRequest` becomes (hop-by-hop headers dropped; a martian Host override as a
  * `Host` header, which the plugin's client may or may not send).
  */
 export const toClientRequest = (req: ProxyRequest, url: string): HttpClientRequest.HttpClientRequest => {
-  const headers: Record<string, ReadonlyArray<string>> = {}
+  const headers: Record<string, ReadonlyArray<string>> = NullRecord.make()
   for (const name in req.headers) {
     if (!hopByHop.has(name.toLowerCase())) headers[name] = req.headers[name]!
   }

@@ -21,6 +21,7 @@ import type { ProxyError } from "../proxy/ProxyError.ts"
 import type { ClientIp } from "./ClientIp.ts"
 import type { ErrorResponder } from "./ErrorResponse.ts"
 import * as Incoming from "./Incoming.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 /**
  * What an endpoint stage (the JWT validator) adds to the request it lets through: headers set
@@ -112,7 +113,7 @@ const signerFailure = HttpServerResponse.empty({ status: 400, headers: { "conten
 
 /** The first value of each metadata header (KrakenD's signer copies them). */
 const firstValues = (headers: Headers): Record<string, string> => {
-  const out: Record<string, string> = {}
+  const out: Record<string, string> = NullRecord.make()
   for (const [name, values] of Object.entries(headers)) if (values[0] !== undefined) out[name] = values[0]
   return out
 }

@@ -21,6 +21,7 @@ import type { Recorder } from "./Instruments.ts"
 import { headerAttributes, type Runtime } from "./ServerLayer.ts"
 import * as Settings from "./Settings.ts"
 import * as Tracing from "./Tracing.ts"
+import * as NullRecord from "../NullRecord.ts"
 
 const failureAttributes = (cause: Cause.Cause<unknown>): Record<string, unknown> =>
   Cause.hasInterruptsOnly(cause)
@@ -171,7 +172,7 @@ const fullUrl = (url: string | undefined): string => {
 
 /** Request headers with `traceparent` / `tracestate` (any case) replaced by Sluice's. */
 const withTraceHeaders = (headers: ProxyRequest["headers"], traceparent: string, tracestate: string | undefined): ProxyRequest["headers"] => {
-  const out: Record<string, ReadonlyArray<string>> = {}
+  const out: Record<string, ReadonlyArray<string>> = NullRecord.make()
   for (const name in headers) {
     const lower = name.toLowerCase()
     if (lower !== "traceparent" && lower !== "tracestate") out[name] = headers[name]!

@@ -233,6 +233,12 @@ r:headers('X-User', res:headers('X-User-Id') .. ':' .. res:statusCode() .. ':' .
         })
       },
       backend: [b("/text", {}, { encoding: "no-op" })]
+    },
+    {
+      endpoint: "/noop-proto",
+      output_encoding: "no-op",
+      extra_config: { "modifier/lua-proxy": lua({ post: "local r = response.load(); r:headers('X-Lua', 'yes')" }) },
+      backend: [b("/proto", {}, { encoding: "no-op" })]
     }
   ]
 }
@@ -244,6 +250,11 @@ beforeAll(async () => {
     if (req.url === "/user") {
       res.writeHead(200, { "x-user-id": `u-${req.headers["x-asked"]}` })
       return res.end("body")
+    }
+    if (req.url === "/proto") { // a header named like Object.prototype's accessor
+      res.setHeader("__proto__", "p")
+      res.writeHead(200, { "content-type": "text/plain", "x-after": "a" })
+      return res.end("hello")
     }
     if (req.url === "/text") {
       res.writeHead(200, { "content-type": "text/plain" })
@@ -403,6 +414,11 @@ describe("Lua request and response", () => {
   it("a non-numeric custom_error status is a 500", async () => {
     const res = await call(gw, "/bad-status")
     expect([res.status, res.text]).toEqual([500, "odd"])
+  })
+
+  it("a backend header named __proto__ is a header like any other through a script's headers", async () => {
+    const res = await call(gw, "/noop-proto")
+    expect([res.status, res.text, res.headers.get("x-lua"), res.headers.get("__proto__"), res.headers.get("x-after")]).toEqual([200, "hello", "yes", "p", "a"])
   })
 
   it("no-op: post sets the status, a header and the body", async () => {

@@ -14,6 +14,7 @@
  */
 import type { LuaEngine } from "wasmoon"
 import * as OptionalLibrary from "../../OptionalLibrary.ts"
+import * as NullRecord from "../../NullRecord.ts"
 import { source as shimSource } from "./Shim.ts"
 import {
   big,
@@ -572,7 +573,7 @@ export class Vm {
   readStringMap(idx: number): Record<string, string> {
     const raw = this.s.raw
     const T = this.thread
-    const out: Record<string, string> = {}
+    const out: Record<string, string> = NullRecord.make()
     raw._lua_pushnil(T)
     while (raw._lua_next(T, idx) !== 0) {
       const t = raw._lua_type(T, -1)
@@ -588,7 +589,7 @@ export class Vm {
   readListMap(idx: number): Record<string, Array<string>> {
     const raw = this.s.raw
     const T = this.thread
-    const out: Record<string, Array<string>> = {}
+    const out: Record<string, Array<string>> = NullRecord.make()
     raw._lua_pushnil(T)
     while (raw._lua_next(T, idx) !== 0) {
       if (raw._lua_type(T, -2) === T_STRING && raw._lua_type(T, -1) === T_TABLE) {
@@ -613,7 +614,7 @@ export class Vm {
   private readRecord(idx: number): Record<string, unknown> {
     const raw = this.s.raw
     const T = this.thread
-    const out: Record<string, unknown> = {}
+    const out: Record<string, unknown> = NullRecord.make()
     raw._lua_pushnil(T)
     while (raw._lua_next(T, idx) !== 0) {
       const t = raw._lua_type(T, -1)
