@@ -8,6 +8,7 @@
  *   npm run bench                                   # all scenarios, 3 rounds of 10 s
  *   ROUNDS=5 DURATION=15 SCENARIOS=proxy,merge npm run bench
  *   SLUICE_B=/path/to/other/checkout npm run bench  # A/B: "sluice B" is that checkout (×sluice)
+ *   FRESH=1 SLUICE_B=… npm run bench           # every core gateway started anew before each round
  *
  * Needs `wrk` (apt-get install wrk; nginx optional). Prints a table and writes
  * bench-results/<date>.json.
@@ -406,8 +407,8 @@ const certificate = (dir: string) => {
 
 interface Target {
   readonly name: string
-  readonly port: number
-  readonly pids: ReadonlyArray<number>
+  port: number
+  pids: ReadonlyArray<number>
   readonly paths: Partial<Record<string, string>>
   /** More wrk arguments (headers, a script). */
   readonly wrkArgs?: ReadonlyArray<string>
@@ -453,16 +454,21 @@ const main = async () => {
   console.error(`backend: ${useNginx ? "nginx" : "node:http"} on ${backend}; pinned: ${pin}`)
   const config = join(dir, "sluice.json")
   writeFileSync(config, JSON.stringify(sluiceConfig(backend)))
-  const raw = await when(core, () => node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend }, nodeFlags))
-  const fastify = await when(core, () => node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend }, nodeFlags))
+  const startRaw = () => node(1, "scripts/bench/raw-proxy.ts", [], { BACKEND: backend }, nodeFlags)
+  const startFastify = () => node(1, "scripts/bench/fastify-proxy.ts", [], { BACKEND: backend }, nodeFlags)
+  const raw = await when(core, startRaw)
+  const fastify = await when(core, startFastify)
   const cli = sluiceCli(root)
   /** `sluice run` of `file` with `workers` workers, pinned to CPU 1 (`pinned: false`: on any core). */
   const serve = (file: string, workers = 1, pinned = true) =>
     node(pinned ? 1 : undefined, cli, ["run", "-c", file, "-p", "0", "--workers", String(workers)], {}, nodeFlags)
-  const sluice = await when(core, () => serve(config))
+  const startSluice = () => serve(config)
+  const sluice = await when(core, startSluice)
   // A/B: SLUICE_B=<another checkout> adds "sluice B", that checkout serving the same config
   const other = process.env.SLUICE_B
-  const sluiceB = other === undefined ? undefined : await when(core, () => node(1, sluiceCli(other), ["run", "-c", config, "-p", "0", "--workers", "1"], {}, nodeFlags))
+  const cliB = other === undefined ? undefined : sluiceCli(other)
+  const startSluiceB = () => node(1, cliB!, ["run", "-c", config, "-p", "0", "--workers", "1"], {}, nodeFlags)
+  const sluiceB = cliB === undefined ? undefined : await when(core, startSluiceB)
   const jwt = await jwtFixtures(dir, 12_000)
   const route = async (variant: "plain" | "plugins" | "unused") => {
     const file = join(dir, `sluice-${variant}.json`)
@@ -641,13 +647,40 @@ const main = async () => {
   ].filter((s) => only === undefined || only.includes(s.key))
 
   const results: Record<string, Record<string, Array<Sample>>> = {}
-  for (const s of scenarios) {
-    for (const t of targets) {
-      const path = t.paths[s.key]
-      if (path !== undefined) await wrk(`${t.scheme ?? "http"}://127.0.0.1:${t.port}${path}`, 2, s.connections, t.pids, 0, t.wrkArgs) // warm-up
+  const warmUp = async (ts: ReadonlyArray<Target>) => {
+    for (const s of scenarios) {
+      for (const t of ts) {
+        const path = t.paths[s.key]
+        if (path !== undefined) await wrk(`${t.scheme ?? "http"}://127.0.0.1:${t.port}${path}`, 2, s.connections, t.pids, 0, t.wrkArgs)
+      }
     }
   }
+  await warmUp(targets)
+  // FRESH=1: the core gateways (raw node, fastify, Sluice, Sluice B) are started anew, and warmed
+  // up, before every round. Two processes of the same build can differ by 5-10 % for their whole
+  // life (an A/A run of two identical builds read 1.04x and 1.08x medians for the second one): a
+  // fresh pair per round turns that into noise the rounds average out instead of a bias.
+  const restartable = [[raw, startRaw], [fastify, startFastify], [sluice, startSluice], [sluiceB, startSluiceB]] as const
+  const live = restartable.flatMap(([started, start]) => (started === undefined ? [] : [{ current: started, start }]))
+  const restart = async () => {
+    const moved: Array<Target> = []
+    for (const p of live) {
+      const old = p.current
+      const exited = new Promise((resolve) => old.proc.once("exit", resolve))
+      old.proc.kill("SIGTERM")
+      await exited
+      p.current = await p.start()
+      for (const t of targets) {
+        if (t.port !== old.port) continue
+        t.port = p.current.port
+        t.pids = pidsOf(p.current.proc)
+        moved.push(t)
+      }
+    }
+    await warmUp(moved)
+  }
   for (let r = 0; r < rounds; r++) {
+    if (process.env.FRESH !== undefined && r > 0) await restart()
     const order = r % 2 === 0 ? targets : [...targets].reverse()
     for (const s of scenarios) {
       for (const t of order) {
