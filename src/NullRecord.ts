@@ -11,3 +11,13 @@
 
 /** A new empty record with a `null` prototype, in V8's fast-properties mode. */
 export const make = <V = unknown>(): Record<string, V> => Object.setPrototypeOf({}, null) as Record<string, V>
+
+/**
+ * A shallow copy of `o`'s own keys into a new record, without the key `except` when given (copying
+ * without it keeps the fast properties a `delete` would lose).
+ */
+export const copy = <V>(o: Readonly<Record<string, V>>, except?: string): Record<string, V> => {
+  const out = make<V>()
+  for (const k of Object.keys(o)) if (k !== except) out[k] = o[k]!
+  return out
+}

@@ -60,8 +60,6 @@ export interface Res extends Message {
   readonly request: Req
 }
 
-const copy = (headers: Readonly<Record<string, ReadonlyArray<string>>>): HeaderMap => Object.assign(NullRecord.make(), headers)
-
 /** The request view of a `ProxyRequest` with a URL (`undefined` without one). */
 export const request = (req: ProxyRequest): Req | undefined => {
   if (req.url === undefined) return undefined
@@ -71,7 +69,7 @@ export const request = (req: ProxyRequest): Req | undefined => {
     method: req.method,
     url,
     host: req.host ?? url.host,
-    headers: copy(req.headers),
+    headers: NullRecord.copy(req.headers),
     contentLength: req.body?.byteLength ?? 0,
     transferEncoding: undefined,
     body: req.body,

@@ -22,12 +22,6 @@ export const shallow: Combine = (into, data) => {
   for (const k of Object.keys(data)) into[k] = data[k]
 }
 
-const copy = (o: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const out: Record<string, unknown> = NullRecord.make()
-  for (const k of Object.keys(o)) out[k] = o[k]
-  return out
-}
-
 /** A deep merge; `appendArrays` concatenates arrays at the same path instead of replacing them. */
 export const deep = (appendArrays: boolean): Combine => {
   const merge: Combine = (into, data) => {
@@ -35,7 +29,7 @@ export const deep = (appendArrays: boolean): Combine => {
       const v = data[k]
       const cur = Object.hasOwn(into, k) ? into[k] : undefined
       if (isObject(cur) && isObject(v)) {
-        const next = copy(cur)
+        const next = NullRecord.copy(cur)
         merge(next, v)
         into[k] = next
       } else if (appendArrays && Array.isArray(cur) && Array.isArray(v)) into[k] = [...cur, ...v]

@@ -84,15 +84,10 @@ export const deny = (paths: ReadonlyArray<string>): Formatter => {
   const remove = (o: Record<string, unknown>, keys: ReadonlyArray<string>, i: number): Record<string, unknown> => {
     const k = keys[i]!
     if (!Object.hasOwn(o, k)) return o
-    if (i === keys.length - 1) {
-      // a copy without `k` (a `delete` would turn the copy into a slow hash-table object)
-      const copy = empty()
-      for (const key of Object.keys(o)) if (key !== k) copy[key] = o[key]
-      return copy
-    }
+    if (i === keys.length - 1) return NullRecord.copy(o, k)
     const v = o[k]
     if (!isObject(v)) return o
-    const copy = copyObject(o)
+    const copy = NullRecord.copy(o)
     copy[k] = remove(v, keys, i + 1)
     return copy
   }
@@ -101,13 +96,6 @@ export const deny = (paths: ReadonlyArray<string>): Formatter => {
     for (const keys of split) out = remove(out, keys, 0)
     return out
   }
-}
-
-/** A shallow copy into a null-prototype object (own enumerable keys, `__proto__` stays a key). */
-export const copyObject = (o: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const out = empty()
-  for (const k of Object.keys(o)) out[k] = o[k]
-  return out
 }
 
 /** `mapping`: renames top-level keys; the new name is cut at the first `.`. A renamed key wins a collision. */

@@ -24,7 +24,7 @@ export const make = (backend: BackendConfig): Keep | undefined => {
     for (const [name, lower] of pairs) {
       const v = headers[lower]
       if (v === undefined) continue
-      out ??= Object.assign(NullRecord.make() as Record<string, ReadonlyArray<string>>, res.metadata.headers)
+      out ??= NullRecord.copy(res.metadata.headers)
       out[name] = Array.isArray(v) ? v : [v]
     }
     return out === undefined ? res : { ...res, metadata: { status: res.metadata.status, headers: out } }

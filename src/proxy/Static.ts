@@ -22,8 +22,7 @@ import type { ProxyError } from "./ProxyError.ts"
 import * as NullRecord from "../NullRecord.ts"
 
 const withData = (res: Proxy.ProxyResponse, data: Readonly<Record<string, unknown>>): Proxy.ProxyResponse => {
-  const out: Record<string, unknown> = NullRecord.make()
-  for (const k of Object.keys(res.data)) out[k] = res.data[k]
+  const out = NullRecord.copy(res.data)
   for (const k of Object.keys(data)) out[k] = data[k]
   return { ...res, data: out }
 }

@@ -104,7 +104,7 @@ export const make = (options: Options): Handler => {
   return (request, params, path, rawQuery, grant) =>
     incoming(request, params, path, rawQuery, grant).pipe(
       Effect.flatMap(proxy),
-      Effect.flatMap(negotiate ? (res) => answer(res, request.headers["accept"]) : (res) => answer(res)),
+      Effect.flatMap(negotiate ? (res) => answer(res, request.headers["accept"]) : answer),
       Effect.catchCause(recover)
     )
 }
