@@ -154,14 +154,20 @@ const negotiate: Renderer = (response, head, accept) => {
 
 /**
  * `no-op`: the backend's status, the head (built by the router from `metadata.headers`) and
- * the raw body stream piped to the client. A response without a stream is a 500.
+ * the raw body stream piped to the client, with the backend's `Content-Length` when the body is
+ * the backend's own. A response without a stream is a 500.
  */
 export const noop: Renderer = (response, head) => {
   if (response.io === undefined) return answer(response.status ?? 500, headersOf(head), Cookies.empty, HttpBody.empty)
   const status = response.status ?? response.metadata.status
   const bytes = BodyStream.bytesOf(response.io)
   const headers = headersOf(head)
-  if (bytes === undefined) return answer(status, headers, head.cookies, HttpBody.raw(response.io))
+  if (bytes === undefined) {
+    // streamed as it arrives, with the backend's Content-Length when it sent one (KrakenD copies it)
+    const length = BodyStream.lengthOf(response.io)
+    if (length !== undefined) headers["content-length"] = String(length)
+    return answer(status, headers, head.cookies, HttpBody.raw(response.io))
+  }
   // a small body read whole: one write with its Content-Length (no content type added when the backend sent none)
   headers["content-length"] = String(bytes.byteLength)
   const contentType = headers["content-type"]

@@ -31,15 +31,21 @@ export class Whole extends Readable {
 }
 Object.defineProperties(Whole.prototype, Identity.byReference)
 
-/** A body streamed from a dispatch: `push` from `onResponseData`, `end` from `onResponseEnd`. */
+/**
+ * A body streamed from a dispatch: `push` from `onResponseData`, `end` from `onResponseEnd`.
+ * `length` is the backend's `Content-Length` of a body-bearing answer, answered as is (undici
+ * frames the body by it, and the platform checks the bytes written against it).
+ */
 export class Live extends Readable {
   readonly #controller: Dispatcher.DispatchController
   readonly #abortError: Error
+  readonly length: number | undefined
   #complete = false
-  constructor(controller: Dispatcher.DispatchController, abortError: Error) {
+  constructor(controller: Dispatcher.DispatchController, abortError: Error, length?: number) {
     super()
     this.#controller = controller
     this.#abortError = abortError
+    this.length = length
   }
   /** Hands a chunk on; pauses undici while the reader is behind. */
   chunk(chunk: Buffer): void {
@@ -78,6 +84,12 @@ export const broken = (chunks: ReadonlyArray<Buffer>, error: unknown): Readable 
     }
   })
 }
+
+/**
+ * The announced length of a body streamed as the backend sent it (a `Live` stream with a
+ * `Content-Length`); `undefined` for any other stream, e.g. one a modifier or a script replaced.
+ */
+export const lengthOf = (io: Readable): number | undefined => (io instanceof Live ? io.length : undefined)
 
 /** The bytes of a body read whole, `undefined` for a live stream. */
 export const bytesOf = (io: Readable | undefined): Uint8Array | undefined => (io instanceof Whole ? io.bytes : undefined)

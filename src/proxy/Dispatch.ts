@@ -113,9 +113,10 @@ export const exchange = (
         }
         return
       }
-      collect = length > 0 && length <= BodyStream.SMALL_BODY && opts.method !== "HEAD" && status !== 204 && status !== 304
+      const bodied = opts.method !== "HEAD" && status !== 204 && status !== 304
+      collect = bodied && length > 0 && length <= BodyStream.SMALL_BODY
       if (collect) return
-      live = new BodyStream.Live(controller, abortError)
+      live = new BodyStream.Live(controller, abortError, bodied && Number.isSafeInteger(length) && length >= 0 ? length : undefined)
       live.on("error", () => undefined) // a broken stream is the consumer's concern, never an unhandled error
       hand(live)
     },
