@@ -239,9 +239,11 @@ const wrk = (
     })
   })
 
+/** The median; of an even count, the mean of the two middle values (not the upper one: that biased 8-round ratios up). */
 const median = (xs: ReadonlyArray<number>): number => {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
-  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!
+  const mid = s.length >> 1
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
 /**
