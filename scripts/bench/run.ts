@@ -10,6 +10,10 @@
  *   SLUICE_B=/path/to/other/checkout npm run bench  # A/B: "sluice B" is that checkout (×sluice)
  *   FRESH=1 SLUICE_B=… npm run bench           # every core gateway started anew before each round
  *
+ * An A/B also prints B over A per scenario: median, geometric mean with its 95 % interval, rounds
+ * won, CPU ratio. Per-round ratios move ±20 % on a shared 2-core machine: a 5 % effect needs
+ * about 24 rounds before its interval leaves 1.
+ *
  * Needs `wrk` (apt-get install wrk; nginx optional). Prints a table and writes
  * bench-results/<date>.json.
  */
@@ -244,6 +248,25 @@ const median = (xs: ReadonlyArray<number>): number => {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
   const mid = s.length >> 1
   return s.length === 0 ? NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+/**
+ * B over A, round by round: the median and the geometric mean of the req/s ratios with its 95 %
+ * interval (Student's t over the log ratios), the rounds B was faster, the median CPU ratio. An
+ * interval that holds 1 is no result, whatever the median says.
+ */
+const abSummary = (a: ReadonlyArray<Sample>, b: ReadonlyArray<Sample>): string => {
+  const ratios = a.map((x, i) => b[i]!.rps / x.rps)
+  const logs = ratios.map(Math.log)
+  const n = logs.length
+  const mean = logs.reduce((sum, x) => sum + x, 0) / n
+  const sd = n < 2 ? NaN : Math.sqrt(logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1))
+  const t = [NaN, 12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12][n - 1] ?? 2.09
+  const half = (t * sd) / Math.sqrt(n)
+  const cpu = median(a.map((x, i) => b[i]!.cpuUs / x.cpuUs))
+  return `sluice B / sluice ${median(ratios).toFixed(3)} (median), ${Math.exp(mean).toFixed(3)} (geometric mean, 95 % interval ${
+    Math.exp(mean - half).toFixed(3)
+  }–${Math.exp(mean + half).toFixed(3)}); B faster in ${ratios.filter((r) => r > 1).length} of ${n} rounds; CPU per request B / A ${cpu.toFixed(3)}`
 }
 
 /**
@@ -765,6 +788,12 @@ const main = async () => {
   }
   console.table(table)
   if (multicore !== undefined) console.table([multicore])
+  // A/B: the per-round ratios of "sluice B" over "sluice", with the interval a claim needs
+  for (const s of scenarios) {
+    const a = results[s.key]?.["sluice"]
+    const b = results[s.key]?.["sluice B"]
+    if (a !== undefined && b !== undefined) console.log(`${s.key}: ${abSummary(a, b)}`)
+  }
   mkdirSync(join(root, "bench-results"), { recursive: true })
   const file = join(root, "bench-results", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`)
   writeFileSync(file, JSON.stringify({ rounds, duration, pinned: pin, backend: useNginx ? "nginx" : "node", table, multicore, results }, null, 2))
