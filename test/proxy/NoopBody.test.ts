@@ -35,6 +35,7 @@ const small = JSON.stringify({ id: 7, name: "Ada" })
 describe("no-op bodies", () => {
   let backend: Backend.Backend
   let gw: RunningSluice
+  let wrapped: RunningSluice
   let endlessClosed: Promise<void> = Promise.resolve()
   beforeAll(async () => {
     backend = await Backend.start((req, res) => {
@@ -67,7 +68,7 @@ describe("no-op bodies", () => {
           return res.end()
       }
     })
-    gw = await startSluice({
+    const config = {
       version: 3,
       listen_ip: "127.0.0.1",
       timeout: "10s",
@@ -78,9 +79,18 @@ describe("no-op bodies", () => {
         output_encoding: "no-op",
         backend: [{ url_pattern: `/${name}`, encoding: "no-op" }]
       }))
+    }
+    gw = await startSluice(config)
+    wrapped = await startSluice({
+      ...config,
+      extra_config: {
+        "security/cors": { allow_origins: ["https://app.example"] },
+        "security/http": { frame_deny: true, content_type_nosniff: true }
+      }
     })
   })
   afterAll(async () => {
+    await wrapped?.stop()
     await gw?.stop()
     await backend?.close()
   })
@@ -119,12 +129,18 @@ describe("no-op bodies", () => {
     expect(r.headers["content-length"]).toBeUndefined()
   })
 
-  it("a client that leaves in the middle of a streamed body aborts the backend call", async () => {
+  it.each([
+    ["a plain gateway", () => gw, []],
+    ["a gateway whose answers CORS and security headers rebuild", () => wrapped, ["access-control-allow-origin: https://app.example", "x-frame-options: DENY"]]
+  ] as const)("a client that leaves in the middle of a streamed body aborts the backend call (%s)", async (_, gateway, added) => {
+    const gw = gateway()
     const socket = Net.connect(gw.port, "127.0.0.1")
-    socket.write("GET /endless HTTP/1.1\r\nHost: gw\r\n\r\n")
+    socket.write("GET /endless HTTP/1.1\r\nHost: gw\r\nOrigin: https://app.example\r\n\r\n")
     let received = 0
+    let head = ""
     await new Promise<void>((resolve) => {
       socket.on("data", (d: Buffer) => {
+        if (received === 0) head = d.toString("latin1").split("\r\n\r\n")[0]!.toLowerCase()
         received += d.length
         if (received > 256 * 1024) resolve()
       })
@@ -133,6 +149,7 @@ describe("no-op bodies", () => {
     socket.destroy()
     await endlessClosed
     expect(received).toBeGreaterThan(256 * 1024)
+    for (const header of added) expect(head).toContain(header.toLowerCase())
     expect(Date.now() - started).toBeLessThan(2_000) // well before the 10 s endpoint timeout
     // the failed answer is not walked by Effect's structural hash (which read the Node response
     // behind the stream, Node warning that `_headers` is deprecated, and took ms per abort)
