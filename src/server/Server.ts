@@ -10,6 +10,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpServer from "effect/http/HttpServer"
+import * as FastPath from "./FastPath.ts"
 import { createServer, Server } from "node:http"
 import {
   createSecureServer,
@@ -176,11 +178,14 @@ export const layer = (options: ListenOptions) => {
   let server: Server | Http2SecureServer | undefined
   const readiness = Readiness.make(() => server === undefined || server.listening)
   return Layer.merge(
-    NodeHttpServer.layer(() => (server = makeNodeServer(options, readiness)), {
-      port: options.port,
-      host: options.host,
-      gracefulShutdownTimeout: Duration.millis(options.shutdownTimeout)
-    }),
+    Layer.merge(
+      Layer.effect(HttpServer.HttpServer)(FastPath.make(() => (server = makeNodeServer(options, readiness)), {
+        port: options.port,
+        host: options.host,
+        gracefulShutdownTimeout: Duration.millis(options.shutdownTimeout)
+      })),
+      NodeHttpServer.layerHttpServices
+    ),
     Layer.succeed(Readiness.Readiness, readiness)
   )
 }
