@@ -372,11 +372,12 @@ export const make = (
           const theirs = server.listeners("request").find((l) => !before.has(l)) as NodeHandler | undefined
           if (theirs === undefined) return
           const ours = yield* makeHandler(app, middleware, scope)
-          // in the platform's place, so the listener order (the server's own listener first) holds;
-          // the platform removes its handler when serving stops, the dispatch stays on the closed server
+          // in the platform's place (last, after the server's own listener); removed when this
+          // path's scope closes, after the drain, as the platform removes its handler then
           const dispatch: NodeHandler = (req, res) => (eligible(req) ? ours(req, res) : theirs(req, res))
           server.removeListener("request", theirs)
           server.on("request", dispatch)
+          yield* Scope.addFinalizer(scope, Effect.sync(() => server.removeListener("request", dispatch)))
         })
     })
   })
