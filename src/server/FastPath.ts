@@ -74,20 +74,25 @@ export const make = (
       address: platform.address,
       serve: (app, middleware) =>
         Effect.gen(function*() {
-          // forked before the platform adds its finalizer (the drain: in-flight requests finish), so
-          // that this path's request fibers are interrupted after the drain, as the platform's are
-          const scope = Scope.forkUnsafe(yield* Effect.scope, "parallel")
+          const serving = yield* Effect.scope
+          // Both added before the platform adds its finalizer (the drain: in-flight requests finish),
+          // so that they run after it, as the platform's own: the dispatch leaves the server, then
+          // this path's request fibers are interrupted. The fibers' scope holds nothing else: a
+          // scope whose finalizers never run out keeps one finalizer map for good, and under load
+          // that map, in the old generation, made the scavenger promote every request's objects
+          // (the 1 MiB route: 400 MB promoted in 48 s instead of 30 MB, RSS 1.25x).
+          const scope = Scope.forkUnsafe(serving, "parallel")
+          let dispatch: NodeHandler | undefined
+          yield* Scope.addFinalizer(serving, Effect.sync(() => dispatch !== undefined && server.removeListener("request", dispatch)))
           const before = new Set(server.listeners("request"))
           yield* (middleware === undefined ? platform.serve(app) : platform.serve(app, middleware as never))
           const theirs = server.listeners("request").find((l) => !before.has(l)) as NodeHandler | undefined
           if (theirs === undefined) return
           const ours = yield* makeHandler(app, middleware, scope)
-          // in the platform's place (last, after the server's own listener); removed when this
-          // path's scope closes, after the drain, as the platform removes its handler then
-          const dispatch: NodeHandler = (req, res) => (eligible(req) ? ours(req, res) : theirs(req, res))
+          // in the platform's place (last, after the server's own listener)
+          dispatch = (req, res) => (eligible(req) ? ours(req, res) : theirs(req, res))
           server.removeListener("request", theirs)
           server.on("request", dispatch)
-          yield* Scope.addFinalizer(scope, Effect.sync(() => server.removeListener("request", dispatch)))
         })
     })
   })
