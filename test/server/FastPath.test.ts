@@ -57,6 +57,8 @@ const app = Effect.gen(function*() {
       return HttpServerResponse.raw(Readable.from([Buffer.from("raw bytes")]), { headers: { "content-length": "9" } })
     case "/raw-short":
       return HttpServerResponse.raw(Readable.from([Buffer.from("raw")]), { headers: { "content-length": "10" } })
+    case "/raw-long":
+      return HttpServerResponse.raw(Readable.from([Buffer.from("raw"), Buffer.from(" bytes")]), { headers: { "content-length": "5" } })
     case "/raw-text":
       return HttpServerResponse.raw("just text", { headers: { "content-type": "text/plain" } })
     case "/form": {
@@ -133,6 +135,7 @@ const requests: ReadonlyArray<readonly [string, string]> = [
   ["an Effect stream that fails after its first chunk", get("/stream-fails")],
   ["a Node stream with its length", get("/raw")],
   ["a Node stream shorter than its length", get("/raw-short")],
+  ["a Node stream longer than its length", get("/raw-long")],
   ["a raw text body", get("/raw-text")],
   ["a form", get("/form")],
   ["an interim status as the final one", get("/status-99")],
