@@ -33,3 +33,23 @@ export const write = (dir: string): string => {
   for (const [name, body] of Object.entries(bodies())) writeFileSync(join(www, `${name}.json`), body)
   return www
 }
+
+/** Sluice's endpoints over those bodies: the bench's core scenarios (`run.ts`) and `gc.ts`'s routes. */
+export const endpoints = [
+  { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] },
+  {
+    endpoint: "/merge",
+    backend: [
+      { url_pattern: "/a", allow: ["id", "name", "profile"], group: "user" },
+      { url_pattern: "/b", allow: ["orders", "count"], mapping: { count: "total_orders" } },
+      { url_pattern: "/c", group: "stats" }
+    ]
+  },
+  { endpoint: "/noop", output_encoding: "no-op", backend: [{ url_pattern: "/big" }] },
+  { endpoint: "/bytes/{id}", output_encoding: "no-op", backend: [{ url_pattern: "/a/{id}" }] },
+  {
+    endpoint: "/seq/{id}",
+    extra_config: { proxy: { sequential: true } },
+    backend: [{ url_pattern: "/seq0/{id}" }, { url_pattern: "/{resp0_next}" }]
+  }
+]

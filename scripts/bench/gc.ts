@@ -17,6 +17,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Fixtures from "./Fixtures.ts"
 
 const root = new URL("../../", import.meta.url).pathname
 const checkout = process.env.CHECKOUT ?? root
@@ -93,20 +94,7 @@ writeFileSync(config, JSON.stringify({
   timeout: "2s",
   host: [`http://127.0.0.1:${backend.port}`],
   extra_config: { router: { disable_access_log: true } }, // as in the bench; V8's trace shares stdout
-  endpoints: [
-    { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] },
-    {
-      endpoint: "/merge",
-      backend: [
-        { url_pattern: "/a", allow: ["id", "name", "profile"], group: "user" },
-        { url_pattern: "/b", allow: ["orders", "count"], mapping: { count: "total_orders" } },
-        { url_pattern: "/c", group: "stats" }
-      ]
-    },
-    { endpoint: "/noop", output_encoding: "no-op", backend: [{ url_pattern: "/big" }] },
-    { endpoint: "/bytes/{id}", output_encoding: "no-op", backend: [{ url_pattern: "/a/{id}" }] },
-    { endpoint: "/seq/{id}", extra_config: { proxy: { sequential: true } }, backend: [{ url_pattern: "/seq0/{id}" }, { url_pattern: "/{resp0_next}" }] }
-  ]
+  endpoints: Fixtures.endpoints
 }))
 execFileSync(process.execPath, [join(checkout, "node_modules/typescript/bin/tsc"), "-p", join(checkout, "tsconfig.build.json")], { stdio: "inherit" })
 const sluice = await start(1, ["--no-memory-reducer", "--trace-gc-nvp", "dist/src/cli/main.js", "run", "-c", config, "-p", "0"], checkout, onTrace)

@@ -278,27 +278,7 @@ const quiet = { router: { disable_access_log: true } }
 /** What every bench gateway shares: loopback, a 2 s timeout, the backend, no access log. */
 const serviceHead = (backend: string) => ({ version: 3, listen_ip: "127.0.0.1", timeout: "2s", host: [backend], extra_config: quiet })
 
-const sluiceConfig = (backend: string) => ({
-  ...serviceHead(backend),
-  endpoints: [
-    { endpoint: "/proxy/{id}", backend: [{ url_pattern: "/a/{id}" }] },
-    {
-      endpoint: "/merge",
-      backend: [
-        { url_pattern: "/a", allow: ["id", "name", "profile"], group: "user" },
-        { url_pattern: "/b", allow: ["orders", "count"], mapping: { count: "total_orders" } },
-        { url_pattern: "/c", group: "stats" }
-      ]
-    },
-    { endpoint: "/noop", output_encoding: "no-op", backend: [{ url_pattern: "/big" }] },
-    { endpoint: "/bytes/{id}", output_encoding: "no-op", backend: [{ url_pattern: "/a/{id}" }] },
-    {
-      endpoint: "/seq/{id}",
-      extra_config: { proxy: { sequential: true } },
-      backend: [{ url_pattern: "/seq0/{id}" }, { url_pattern: "/{resp0_next}" }]
-    }
-  ]
-})
+const sluiceConfig = (backend: string) => ({ ...serviceHead(backend), endpoints: Fixtures.endpoints })
 
 /**
  * The 1-backend route alone in a fresh process that serves nothing else (a process that served
