@@ -9,6 +9,8 @@
 import * as NodeHttpIncomingMessage from "@effect/platform-node/NodeHttpIncomingMessage"
 import * as NodeMultipart from "@effect/platform-node/NodeMultipart"
 import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
 import * as Cookies from "effect/http/Cookies"
 import * as Headers from "effect/http/Headers"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
@@ -109,6 +111,17 @@ export class Bodiless extends NodeHttpIncomingMessage.NodeHttpIncomingMessage<Ht
       options.peerAddress ?? this.#peerAddress,
       options.protocol ?? this.protocol
     )
+  }
+  /**
+   * Hashed and compared by identity: a failure after the head is combined with the answer's cause,
+   * which hashes the error and the request in it, and a structural hash would read every getter
+   * here (the body's `textUnsafe` among them, which throws on a request read asynchronously).
+   */
+  [Hash.symbol](): number {
+    return Hash.random(this)
+  }
+  [Equal.symbol](that: unknown): boolean {
+    return this === that
   }
   override toString(): string {
     return `ServerRequest(${this.method} ${UrlParams.redactUrl(this.url)})`

@@ -92,21 +92,28 @@ const end = (res: ServerResponse, response: Response.HttpServerResponse, chunk?:
  * a `Transform` between the two for the check; here it is a counter on the source's own `data` and
  * `end` events, registered before the pipe's, so a byte too many or too few destroys the answer
  * before the pipe writes or ends it (Node's own check, which throws from inside the pipe, is off
- * for this answer). A third stream per answer was measured to keep the young generation's objects
- * alive: with it, after the JSON route had run, the 1 MiB `no-op` route promoted 13–20 KB per
- * request to the old generation (RSS 264 MB); without it 0.1–0.2 KB (220 MB): `npm run bench:gc`.
+ * for this answer), and the write fails with the mismatch. A third stream per answer was measured
+ * to keep the young generation's objects alive: with it, after the JSON route had run, the 1 MiB
+ * `no-op` route promoted 13–20 KB per request to the old generation (RSS 264 MB); without it
+ * 0.1–0.2 KB (220 MB): `npm run bench:gc`.
  */
 const pipeTo = (readable: NodeJS.ReadableStream, res: ServerResponse, headers: Headers.Headers, signal: AbortSignal): Promise<void> => {
   const length = headers["content-length"]
-  if (typeof length === "string") {
-    const expected = Number(length)
-    let written = 0
-    // what was written so far leaves first (Node holds the head corked until the next tick)
-    const abort = () => {
-      res.socket?.uncork()
-      res.destroy(new Error(`Response body doesn't match content-length of ${length}`))
-    }
-    res.strictContentLength = false
+  if (typeof length !== "string") return pipeline(readable, res, { signal })
+  const expected = Number(length)
+  let written = 0
+  let mismatch: Error | undefined
+  // what was written so far leaves first (Node holds the head corked until the next tick)
+  const abort = () => {
+    mismatch ??= new Error(`Response body doesn't match content-length of ${length}`)
+    res.socket?.uncork()
+    res.destroy(mismatch)
+  }
+  res.strictContentLength = false
+  // a source that already ended emits no `end` for the counter: nothing more of it is coming
+  if ((readable as { readableEnded?: boolean }).readableEnded === true) {
+    if (expected !== 0) abort()
+  } else {
     readable.on("data", (chunk: Buffer | string) => {
       written += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length
       if (written > expected) abort()
@@ -115,7 +122,11 @@ const pipeTo = (readable: NodeJS.ReadableStream, res: ServerResponse, headers: H
       if (written !== expected) abort()
     })
   }
-  return pipeline(readable, res, { signal })
+  // the pipe may still end the destroyed answer without an error: the mismatch is the outcome
+  return pipeline(readable, res, { signal }).then(
+    () => (mismatch === undefined ? undefined : Promise.reject(mismatch)),
+    (cause: unknown) => Promise.reject(mismatch ?? cause)
+  )
 }
 
 const write = (
