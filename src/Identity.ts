@@ -5,7 +5,8 @@
  * writing (`Cause.combine`, which hashes both), and a structural hash of a streamed answer walked
  * its body stream, the bytes buffered in it and the Node response and socket behind it: 5.7 ms of
  * CPU per aborted 1 MiB answer, measured, more than serving it whole. The answers Sluice's
- * renderer builds and its `no-op` body streams carry these two methods instead. An answer rebuilt
+ * renderer builds, its `no-op` body streams and the fast path's request object carry these two
+ * methods instead. An answer rebuilt
  * by Effect's own constructors (CORS, security headers, a plugin) is Effect's again and hashed by
  * structure, but that walk stops at such a body stream.
  *

@@ -9,8 +9,6 @@
 import * as NodeHttpIncomingMessage from "@effect/platform-node/NodeHttpIncomingMessage"
 import * as NodeMultipart from "@effect/platform-node/NodeMultipart"
 import * as Effect from "effect/Effect"
-import * as Equal from "effect/Equal"
-import * as Hash from "effect/Hash"
 import * as Cookies from "effect/http/Cookies"
 import * as Headers from "effect/http/Headers"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
@@ -20,6 +18,7 @@ import * as UrlParams from "effect/http/UrlParams"
 import type * as Option from "effect/Option"
 import type * as Socket from "effect/socket/Socket"
 import type { IncomingMessage, ServerResponse } from "node:http"
+import * as Identity from "../Identity.ts"
 
 
 /** The prototype of Effect's `Headers` records (lower-case names, redaction, equality). */
@@ -112,17 +111,6 @@ export class Bodiless extends NodeHttpIncomingMessage.NodeHttpIncomingMessage<Ht
       options.protocol ?? this.protocol
     )
   }
-  /**
-   * Hashed and compared by identity: a failure after the head is combined with the answer's cause,
-   * which hashes the error and the request in it, and a structural hash would read every getter
-   * here (the body's `textUnsafe` among them, which throws on a request read asynchronously).
-   */
-  [Hash.symbol](): number {
-    return Hash.random(this)
-  }
-  [Equal.symbol](that: unknown): boolean {
-    return this === that
-  }
   override toString(): string {
     return `ServerRequest(${this.method} ${UrlParams.redactUrl(this.url)})`
   }
@@ -130,3 +118,8 @@ export class Bodiless extends NodeHttpIncomingMessage.NodeHttpIncomingMessage<Ht
     return HttpIncomingMessage.inspect(this, { _id: "HttpServerRequest", method: this.method, url: UrlParams.redactUrl(this.originalUrl) })
   }
 }
+
+// Hashed and compared by identity (`Identity.ts`): a failure after the head is combined with the
+// answer's cause, which hashes the error and this request in it, and a structural hash would read
+// every getter here (`textUnsafe` among them, which throws on a request read asynchronously).
+Object.defineProperties(Bodiless.prototype, Identity.byReference)
